@@ -1,0 +1,333 @@
+//! The code catalog: what each code means, its causes, its remedy, and the
+//! remedy category it falls in, in English and Chinese.
+//!
+//! The built-in catalog is `src/catalog.toml`, compiled into the binary.
+//! `--catalog FILE` reads the same format and merges it over the built-in
+//! one: an entry with the same key (category id, source and code, finding
+//! id) replaces the built-in entry, and new entries are added.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt::Write as _;
+use std::path::Path;
+
+use anyhow::{bail, Context as _};
+use regex::{Regex, RegexSet};
+use serde::{Deserialize, Serialize};
+
+use crate::extract::Source;
+
+/// The built-in catalog, as shipped.
+pub const BUILTIN: &str = include_str!("catalog.toml");
+
+/// Category ids from most to least urgent. The report shows categories in
+/// this order; a catalog cannot add others.
+pub const CATEGORY_ORDER: [&str; 7] = ["rejoin", "service", "usage", "network", "media", "unknown", "none"];
+
+/// The category of codes the catalog does not list.
+pub const UNKNOWN: &str = "unknown";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    En,
+    Zh,
+}
+
+/// A text in both languages.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Text {
+    pub en: String,
+    pub zh: String,
+}
+
+impl Text {
+    pub fn get(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::En => &self.en,
+            Lang::Zh => &self.zh,
+        }
+    }
+}
+
+/// A list of texts in both languages.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TextList {
+    pub en: Vec<String>,
+    pub zh: Vec<String>,
+}
+
+impl TextList {
+    pub fn get(&self, lang: Lang) -> &[String] {
+        match lang {
+            Lang::En => &self.en,
+            Lang::Zh => &self.zh,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Category {
+    pub id: String,
+    pub title: Text,
+    pub action: Text,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CodeEntry {
+    pub source: Source,
+    pub code: String,
+    pub category: String,
+    pub meaning: Text,
+    #[serde(default)]
+    pub causes: TextList,
+    pub remedy: Text,
+    #[serde(default)]
+    pub rule: Vec<Rule>,
+}
+
+/// A pattern on the reason that names a specific cause and may move the
+/// event to another category.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rule {
+    pub reason: String,
+    pub category: Option<String>,
+    pub cause: Text,
+}
+
+/// A code-less finding: a pattern on a log line with its meaning and fix.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FindingEntry {
+    pub id: String,
+    pub pattern: String,
+    pub category: String,
+    pub meaning: Text,
+    pub fix: Text,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CatalogFile {
+    version: u32,
+    #[serde(default)]
+    category: Vec<Category>,
+    #[serde(default)]
+    code: Vec<CodeEntry>,
+    #[serde(default)]
+    finding: Vec<FindingEntry>,
+}
+
+/// How one event is classified.
+pub struct Class<'a> {
+    pub category: &'a str,
+    /// The catalog entry, or `None` for a code the catalog does not list.
+    pub entry: Option<&'a CodeEntry>,
+    /// The rule whose pattern matched the reason.
+    pub rule: Option<&'a Rule>,
+}
+
+/// The merged, compiled catalog.
+#[derive(Debug)]
+pub struct Catalog {
+    categories: Vec<Category>,
+    codes: Vec<CodeEntry>,
+    index: HashMap<(Source, String), usize>,
+    rules: Vec<Vec<Regex>>,
+    findings: Vec<FindingEntry>,
+    finding_set: RegexSet,
+}
+
+impl Catalog {
+    /// Loads the built-in catalog.
+    pub fn builtin() -> Catalog {
+        let file = parse("built-in catalog", BUILTIN).expect("the built-in catalog is valid");
+        Catalog::compile(file).expect("the built-in catalog compiles")
+    }
+
+    /// Loads the built-in catalog with `path` merged over it.
+    pub fn with_overrides(path: &Path) -> anyhow::Result<Catalog> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read catalog {}", path.display()))?;
+        let name = path.display().to_string();
+        let overlay = parse(&name, &text)?;
+        let mut base = parse("built-in catalog", BUILTIN).expect("the built-in catalog is valid");
+        merge(&mut base, overlay);
+        Catalog::compile(base).with_context(|| format!("invalid catalog {name}"))
+    }
+
+    fn compile(file: CatalogFile) -> anyhow::Result<Catalog> {
+        let mut categories = Vec::new();
+        for id in CATEGORY_ORDER {
+            let Some(category) = file.category.iter().find(|c| c.id == id) else {
+                bail!("category `{id}` is missing");
+            };
+            categories.push(category.clone());
+        }
+        let known: HashSet<&str> = CATEGORY_ORDER.into_iter().collect();
+        let check = |id: &str, what: &str| -> anyhow::Result<()> {
+            if known.contains(id) {
+                Ok(())
+            } else {
+                bail!("{what}: unknown category `{id}`; use one of {}", CATEGORY_ORDER.join(", "))
+            }
+        };
+        for category in &file.category {
+            check(&category.id, "[[category]]")?;
+        }
+
+        let mut index = HashMap::new();
+        let mut rules = Vec::new();
+        for (i, entry) in file.code.iter().enumerate() {
+            let what = format!("code {} {}", entry.source.as_str(), entry.code);
+            check(&entry.category, &what)?;
+            if index.insert((entry.source, entry.code.clone()), i).is_some() {
+                bail!("{what} is listed twice");
+            }
+            let mut compiled = Vec::new();
+            for rule in &entry.rule {
+                if let Some(category) = &rule.category {
+                    check(category, &what)?;
+                }
+                let regex = Regex::new(&rule.reason)
+                    .with_context(|| format!("{what}: invalid reason pattern `{}`", rule.reason))?;
+                compiled.push(regex);
+            }
+            rules.push(compiled);
+        }
+
+        let mut seen = HashSet::new();
+        for finding in &file.finding {
+            check(&finding.category, &format!("finding {}", finding.id))?;
+            if !seen.insert(finding.id.as_str()) {
+                bail!("finding {} is listed twice", finding.id);
+            }
+        }
+        let finding_set = RegexSet::new(file.finding.iter().map(|f| &f.pattern))
+            .context("invalid finding pattern")?;
+
+        Ok(Catalog { categories, codes: file.code, index, rules, findings: file.finding, finding_set })
+    }
+
+    /// The seven categories, most urgent first.
+    pub fn categories(&self) -> &[Category] {
+        &self.categories
+    }
+
+    pub fn category(&self, id: &str) -> &Category {
+        self.categories.iter().find(|c| c.id == id).expect("category ids are validated")
+    }
+
+    pub fn codes(&self) -> &[CodeEntry] {
+        &self.codes
+    }
+
+    pub fn entry(&self, source: Source, code: &str) -> Option<&CodeEntry> {
+        self.index.get(&(source, code.to_owned())).map(|&i| &self.codes[i])
+    }
+
+    pub fn knows(&self, source: Source, code: &str) -> bool {
+        self.index.contains_key(&(source, code.to_owned()))
+    }
+
+    pub fn findings(&self) -> &[FindingEntry] {
+        &self.findings
+    }
+
+    /// Returns the first finding whose pattern matches `text`.
+    pub fn match_finding(&self, text: &str) -> Option<usize> {
+        self.finding_set.matches(text).iter().next()
+    }
+
+    /// Classifies an event by its code and reason.
+    pub fn classify(&self, source: Source, code: &str, reason: &str) -> Class<'_> {
+        let Some(&i) = self.index.get(&(source, code.to_owned())) else {
+            return Class { category: UNKNOWN, entry: None, rule: None };
+        };
+        let entry = &self.codes[i];
+        let rule = self.rules[i].iter().position(|r| r.is_match(reason)).map(|r| &entry.rule[r]);
+        let category = rule.and_then(|r| r.category.as_deref()).unwrap_or(&entry.category);
+        Class { category, entry: Some(entry), rule }
+    }
+
+    /// Describes one code for `--explain`. `query` is a code (`904`,
+    /// `-1307`, `request`) or `source:code` (`live-pusher:-1307`).
+    pub fn explain(&self, query: &str, lang: Lang) -> Option<String> {
+        let (source, code) = match query.split_once(':') {
+            Some((source, code)) => (Some(Source::parse(source)?), code),
+            None => (None, query),
+        };
+        let entries: Vec<&CodeEntry> = self
+            .codes
+            .iter()
+            .filter(|e| e.code == code && source.is_none_or(|s| s == e.source))
+            .collect();
+        if entries.is_empty() {
+            return None;
+        }
+        let mut out = String::new();
+        for (n, entry) in entries.iter().enumerate() {
+            if n > 0 {
+                out.push('\n');
+            }
+            self.explain_entry(entry, lang, &mut out);
+        }
+        Some(out)
+    }
+
+    fn explain_entry(&self, entry: &CodeEntry, lang: Lang, out: &mut String) {
+        let labels = crate::report::labels(lang);
+        let category = self.category(&entry.category);
+        let _ = writeln!(out, "{} {}: {}", entry.source.as_str(), entry.code, entry.meaning.get(lang));
+        let _ = writeln!(out, "\n{}: {} ({})", labels.category, category.title.get(lang), category.id);
+        let causes = entry.causes.get(lang);
+        if !causes.is_empty() {
+            let _ = writeln!(out, "\n{}:", labels.causes);
+            for cause in causes {
+                let _ = writeln!(out, "  - {cause}");
+            }
+        }
+        let _ = writeln!(out, "\n{}: {}", labels.remedy, entry.remedy.get(lang));
+        if !entry.rule.is_empty() {
+            let _ = writeln!(out, "\n{}:", labels.reason_rules);
+            for rule in &entry.rule {
+                let moved = rule.category.as_deref().map_or(String::new(), |c| format!(" -> {c}"));
+                let _ = writeln!(out, "  /{}/{moved}: {}", rule.reason, rule.cause.get(lang));
+            }
+        }
+    }
+}
+
+fn parse(name: &str, text: &str) -> anyhow::Result<CatalogFile> {
+    let file: CatalogFile = toml::from_str(text).map_err(|e| anyhow::anyhow!("invalid catalog {name}: {e}"))?;
+    if file.version != 1 {
+        bail!("invalid catalog {name}: version {} is not supported; use `version = 1`", file.version);
+    }
+    Ok(file)
+}
+
+/// Replaces entries of `base` that `overlay` redefines and adds the rest.
+fn merge(base: &mut CatalogFile, overlay: CatalogFile) {
+    for category in overlay.category {
+        match base.category.iter_mut().find(|c| c.id == category.id) {
+            Some(slot) => *slot = category,
+            None => base.category.push(category),
+        }
+    }
+    for code in overlay.code {
+        match base.code.iter_mut().find(|c| c.source == code.source && c.code == code.code) {
+            Some(slot) => *slot = code,
+            None => base.code.push(code),
+        }
+    }
+    for finding in overlay.finding {
+        match base.finding.iter_mut().find(|f| f.id == finding.id) {
+            Some(slot) => *slot = finding,
+            None => base.finding.push(finding),
+        }
+    }
+}

@@ -1,0 +1,343 @@
+//! Extraction: turns log lines into events (a source, a code and a reason)
+//! and code-less findings.
+//!
+//! [`Scanner`] reads one input's lines in order. It keeps the little state
+//! that spans lines: a structure that a line opened and later lines close
+//! (pretty-printed JSON, Node's multi-line objects), and the property lines
+//! DevTools prints when an object is expanded. Everything else is decided
+//! per line by [`text::scan`].
+
+mod devtools;
+pub mod relaxed;
+mod text;
+pub mod time;
+mod walk;
+
+use serde::Serialize;
+
+use crate::catalog::Catalog;
+use time::Stamp;
+
+/// Where a code comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Source {
+    /// An Agora Miniapp SDK error (`code` with `reason`).
+    Agora,
+    /// A WeChat `live-pusher` state or error code.
+    LivePusher,
+    /// A WeChat `live-player` state code.
+    LivePlayer,
+    /// A failed `wx.*` API call; the code is the API name.
+    Wx,
+}
+
+impl Source {
+    pub const ALL: [Source; 4] = [Source::Agora, Source::LivePusher, Source::LivePlayer, Source::Wx];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Agora => "agora",
+            Source::LivePusher => "live-pusher",
+            Source::LivePlayer => "live-player",
+            Source::Wx => "wx",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Source> {
+        Source::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+}
+
+/// Who and where, as far as the record tells.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Context {
+    /// Line number of the record (1-based).
+    pub line: u64,
+    pub time: Option<Stamp>,
+    /// An OpenID or uid.
+    pub user: Option<String>,
+    /// The mini-program page, from realtime-log entries.
+    pub page: Option<String>,
+}
+
+/// One coded event. `count` is more than one when DevTools collapsed
+/// repeated lines into one with a repeat count.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    pub source: Source,
+    pub code: String,
+    pub reason: String,
+    pub count: u64,
+    pub context: Context,
+}
+
+/// A code-less finding: the index of the catalog finding that matched and
+/// the text it matched in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    pub index: usize,
+    pub text: String,
+    pub count: u64,
+    pub context: Context,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Hit {
+    Event(Event),
+    Finding(Finding),
+}
+
+impl Hit {
+    fn context_mut(&mut self) -> &mut Context {
+        match self {
+            Hit::Event(e) => &mut e.context,
+            Hit::Finding(f) => &mut f.context,
+        }
+    }
+}
+
+/// Upper bound on the bytes of one multi-line record kept in memory while
+/// waiting for it to close. A longer record is read again line by line.
+const MAX_RECORD_BYTES: usize = 8 << 20;
+
+/// Upper bound on the lines of one multi-line record.
+const MAX_RECORD_LINES: usize = 200_000;
+
+/// A structure opened by one line and not yet closed.
+struct OpenRecord {
+    /// The lines so far, with their numbers, for replay if it never closes.
+    lines: Vec<(u64, String)>,
+    /// Hits from the part of the first line before the structure.
+    hits_before: Vec<Hit>,
+    /// The structure's text from its opening bracket on.
+    text: String,
+    /// Byte offset in `text` where each line starts.
+    line_starts: Vec<usize>,
+    count: u64,
+    depth: devtools::Depth,
+}
+
+/// DevTools property lines (`code: 905`, `reason: "..."`) gathered until a
+/// line that is not one.
+#[derive(Default)]
+struct PropertyBlock {
+    first_line: u64,
+    count: u64,
+    code: Option<String>,
+    err_code: Option<String>,
+    reason: Option<String>,
+    message: Option<String>,
+    /// Agora codes the line before the block reported: the block repeats
+    /// them when it is the expansion of that line's object.
+    expands: Vec<String>,
+    active: bool,
+}
+
+/// Per-input extraction state. Feed lines with [`Scanner::line`] and call
+/// [`Scanner::finish`] at the end of the input.
+pub struct Scanner<'c> {
+    catalog: &'c Catalog,
+    open: Option<OpenRecord>,
+    block: PropertyBlock,
+    /// Agora codes reported by the previous line.
+    previous_codes: Vec<String>,
+}
+
+impl<'c> Scanner<'c> {
+    pub fn new(catalog: &'c Catalog) -> Self {
+        Scanner { catalog, open: None, block: PropertyBlock::default(), previous_codes: Vec::new() }
+    }
+
+    /// Scans one line (without its line terminator) and appends what it
+    /// finds to `out`. Hits of a multi-line record arrive when it closes.
+    pub fn line(&mut self, number: u64, line: &str, out: &mut Vec<Hit>) {
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        if self.open.is_some() {
+            self.continue_record(number, line, out);
+        } else {
+            self.process(number, line, true, out);
+        }
+    }
+
+    /// Flushes state held at the end of the input.
+    pub fn finish(&mut self, out: &mut Vec<Hit>) {
+        if let Some(record) = self.open.take() {
+            self.replay(record.lines, out);
+        }
+        self.flush_block(out);
+    }
+
+    fn process(&mut self, number: u64, line: &str, allow_open: bool, out: &mut Vec<Hit>) {
+        if devtools::is_noise(line) {
+            self.flush_block(out);
+            self.previous_codes.clear();
+            return;
+        }
+        let (count, body) = devtools::split_repeat(line);
+        let context = Context { line: number, ..Context::default() };
+        let start = out.len();
+        let scan = text::Scan { catalog: self.catalog, count, allow_open };
+        let open_at = scan.top(body, &context, out);
+
+        if let Some(at) = open_at {
+            let hits_before = out.split_off(start);
+            let text = body[at..].to_owned();
+            let mut depth = devtools::Depth::default();
+            depth.feed(&text);
+            self.open = Some(OpenRecord {
+                lines: vec![(number, line.to_owned())],
+                hits_before,
+                text,
+                line_starts: vec![0],
+                count,
+                depth,
+            });
+            return;
+        }
+
+        stamp_missing_times(&mut out[start..], body);
+        let codes: Vec<String> = out[start..]
+            .iter()
+            .filter_map(|hit| match hit {
+                Hit::Event(e) if e.source == Source::Agora => Some(e.code.clone()),
+                _ => None,
+            })
+            .collect();
+        if out.len() == start {
+            if let Some((key, value)) = devtools::property(body) {
+                self.add_property(number, count, key, value, out);
+                return;
+            }
+        }
+        self.flush_block(out);
+        self.previous_codes = codes;
+    }
+
+    fn add_property(&mut self, number: u64, count: u64, key: &str, value: String, out: &mut Vec<Hit>) {
+        let starts_new = key == "code" && self.block.code.is_some();
+        if starts_new {
+            self.flush_block(out);
+        }
+        if !self.block.active {
+            self.block = PropertyBlock {
+                first_line: number,
+                count,
+                expands: std::mem::take(&mut self.previous_codes),
+                active: true,
+                ..PropertyBlock::default()
+            };
+        }
+        let slot = match key {
+            "code" => &mut self.block.code,
+            "err_code" => &mut self.block.err_code,
+            "reason" => &mut self.block.reason,
+            "message" => &mut self.block.message,
+            _ => return,
+        };
+        if slot.is_none() {
+            *slot = Some(value);
+        }
+    }
+
+    fn flush_block(&mut self, out: &mut Vec<Hit>) {
+        let block = std::mem::take(&mut self.block);
+        if !block.active {
+            return;
+        }
+        let pair = match (&block.code, &block.reason, &block.err_code, &block.message) {
+            (Some(code), Some(reason), _, _) => Some((code, reason)),
+            (_, _, Some(code), Some(message)) => Some((code, message)),
+            _ => None,
+        };
+        let Some((code, reason)) = pair else { return };
+        if !relaxed::is_integer(code) || text::is_success(code) || block.expands.contains(code) {
+            return;
+        }
+        out.push(Hit::Event(Event {
+            source: Source::Agora,
+            code: text::normalise_code(code),
+            reason: reason.clone(),
+            count: block.count,
+            context: Context { line: block.first_line, ..Context::default() },
+        }));
+    }
+
+    fn continue_record(&mut self, number: u64, line: &str, out: &mut Vec<Hit>) {
+        let record = self.open.as_mut().expect("an open record");
+        if !devtools::continues_structure(line) {
+            let record = self.open.take().expect("an open record");
+            self.replay(record.lines, out);
+            self.process(number, line, true, out);
+            return;
+        }
+        record.line_starts.push(record.text.len() + 1);
+        record.text.push('\n');
+        record.text.push_str(line);
+        record.lines.push((number, line.to_owned()));
+        record.depth.feed(line);
+
+        let too_big = record.text.len() > MAX_RECORD_BYTES || record.lines.len() > MAX_RECORD_LINES;
+        if too_big {
+            let record = self.open.take().expect("an open record");
+            self.replay(record.lines, out);
+        } else if record.depth.closed() {
+            let record = self.open.take().expect("an open record");
+            self.close_record(record, out);
+        }
+    }
+
+    fn close_record(&mut self, record: OpenRecord, out: &mut Vec<Hit>) {
+        let Ok((node, end)) = relaxed::parse_at(&record.text, 0) else {
+            self.replay(record.lines, out);
+            return;
+        };
+        let first_line = record.lines[0].0;
+        let first_text = devtools::split_repeat(&record.lines[0].1).1.to_owned();
+        let start = out.len();
+        out.extend(record.hits_before);
+        let scan = text::Scan { catalog: self.catalog, count: record.count, allow_open: false };
+        let context = Context { line: first_line, ..Context::default() };
+        let lines = walk::LineMap { first_line, starts: &record.line_starts };
+        scan.structure(&node, &context, Some(&lines), out);
+        let trailing = &record.text[end..];
+        if !trailing.trim().is_empty() {
+            let last_line = record.lines.last().map_or(first_line, |l| l.0);
+            let context = Context { line: last_line, ..Context::default() };
+            scan.top(trailing, &context, out);
+        }
+        stamp_missing_times(&mut out[start..], &first_text);
+        self.previous_codes.clear();
+    }
+
+    /// Scans lines of a record that never closed as separate lines. None of
+    /// them may open a new record, so replay always makes progress.
+    fn replay(&mut self, lines: Vec<(u64, String)>, out: &mut Vec<Hit>) {
+        for (number, line) in lines {
+            self.process(number, &line, false, out);
+        }
+    }
+}
+
+/// Gives hits without a time of their own the first timestamp in `text`.
+fn stamp_missing_times(hits: &mut [Hit], text: &str) {
+    let mut found: Option<Option<Stamp>> = None;
+    for hit in hits {
+        let context = hit.context_mut();
+        if context.time.is_none() {
+            context.time = found.get_or_insert_with(|| time::find(text)).clone();
+        }
+    }
+}
+
+/// Scans a whole text and returns its hits: a convenience for tests and
+/// benchmarks.
+pub fn scan_str(catalog: &Catalog, input: &str) -> Vec<Hit> {
+    let mut scanner = Scanner::new(catalog);
+    let mut out = Vec::new();
+    for (i, line) in input.lines().enumerate() {
+        scanner.line(i as u64 + 1, line, &mut out);
+    }
+    scanner.finish(&mut out);
+    out
+}

@@ -1,0 +1,302 @@
+//! Per-text extraction: structures first, then the text shapes around them.
+//!
+//! A "unit" is one line, or one string value inside a parsed structure. The
+//! unit's structures (`{…}`, `[…]`) are parsed and walked; their text is then
+//! blanked out so that the text rules (`code=431 reason=…`, `error: 904,
+//! reason: …`, `live-pusher code: -1307`, `request:fail …`) see only what
+//! the structures did not already explain. A unit without events is checked
+//! against the catalog's code-less findings.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::relaxed::{self, ParseError};
+use super::{Context, Event, Finding, Hit, Source};
+use crate::catalog::Catalog;
+
+/// Strings nested inside strings (JSON inside a JSON string value) are
+/// scanned to this depth.
+const MAX_NESTING: u8 = 4;
+
+/// Extraction settings for one record.
+pub struct Scan<'c> {
+    pub catalog: &'c Catalog,
+    /// The DevTools repeat count of the record's line.
+    pub count: u64,
+    /// Whether a structure left open at the end of the text may continue on
+    /// the next lines.
+    pub allow_open: bool,
+}
+
+/// The result of scanning one unit.
+pub struct Unit {
+    pub events: usize,
+    /// Offset of a structure that is still open at the end of the text.
+    pub open_at: Option<usize>,
+}
+
+static CODE_KEY: LazyLock<Regex> = LazyLock::new(|| {
+    // A preceding `?`, `&`, `.` or word character rules out query strings
+    // (`?code=905`), property paths (`e.code`) and longer keys (`errcode`,
+    // `status_code`).
+    Regex::new(r#"(?:^|[^\w?&./=$-])["']?(?P<key>code|err_code|errCode|error)["']?\s*[:：=]\s*["']?(?P<num>-?\d{1,12})\b["']?"#)
+        .expect("code key pattern is valid")
+});
+
+static REASON_KEY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?:^|[^\w.$-])["']?(?P<key>reason|message)["']?\s*(?P<sep>[:：=])\s*"#)
+        .expect("reason key pattern is valid")
+});
+
+static APP_FAILED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\bfailed:?\s+(?:\[object Object\]\s+)?(?P<code>\d{3})\s+(?P<reason>\S.*?)\s*$")
+        .expect("app failure pattern is valid")
+});
+
+static API_FAIL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"\b(?P<api>[a-z][A-Za-z0-9]*):fail\b[^"'}\]\n]*"#).expect("api failure pattern is valid")
+});
+
+static SOCKET_EXCEPTION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"\bexception on[A-Z][A-Za-z]* fail\b[^"'}\]\n]*"#).expect("socket exception pattern is valid")
+});
+
+static COMPONENT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\blive-?(?P<a>pusher|player)\b|\b(?P<b>pusher|player)\b").expect("component pattern is valid")
+});
+
+static USER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"\b(?:openid|openId|open_id|OpenID)["']?\s*[:=]\s*["']?(?P<openid>[\w-]{6,64})|\buid["']?\s*[:=]\s*["']?(?P<uid>\d{1,20})\b"#)
+        .expect("user pattern is valid")
+});
+
+/// Returns true for codes that mean success and are never events.
+pub fn is_success(code: &str) -> bool {
+    matches!(code.trim(), "0" | "200")
+}
+
+pub fn normalise_code(code: &str) -> String {
+    code.trim().trim_start_matches('+').to_owned()
+}
+
+/// Returns the component named last in `text`: `live-pusher`/`pusher` or
+/// `live-player`/`player`.
+pub fn component_hint(text: &str) -> Option<Source> {
+    let caps = COMPONENT.captures_iter(text).last()?;
+    let word = caps.name("a").or(caps.name("b"))?.as_str().to_ascii_lowercase();
+    Some(if word == "pusher" { Source::LivePusher } else { Source::LivePlayer })
+}
+
+impl Scan<'_> {
+    /// Scans one line's text. Returns the offset of a structure that stays
+    /// open at the end of the line when the caller allows that.
+    pub fn top(&self, text: &str, context: &Context, out: &mut Vec<Hit>) -> Option<usize> {
+        self.unit(text, context, None, 0, out).open_at
+    }
+
+    /// Scans one unit of text at string-nesting depth `depth`.
+    pub fn unit(
+        &self,
+        text: &str,
+        context: &Context,
+        hint: Option<Source>,
+        depth: u8,
+        out: &mut Vec<Hit>,
+    ) -> Unit {
+        let start = out.len();
+        let mut rest = text.as_bytes().to_vec();
+        let mut open_at = None;
+        let mut events = 0;
+
+        if depth <= MAX_NESTING && worth_parsing(text) {
+            let mut pos = 0;
+            while let Some(i) = memchr::memchr2(b'{', b'[', &text.as_bytes()[pos..]) {
+                let at = pos + i;
+                match relaxed::parse_at(text, at) {
+                    Ok((node, end)) => {
+                        let hint = component_hint(&text[..at]).or(hint);
+                        events += self.node(&node, context, hint, None, depth, out);
+                        blank(&mut rest, at, end);
+                        pos = end;
+                    }
+                    Err(ParseError::Incomplete) if depth == 0 && self.allow_open => {
+                        open_at = Some(at);
+                        blank(&mut rest, at, text.len());
+                        break;
+                    }
+                    Err(_) => pos = at + 1,
+                }
+            }
+        }
+
+        let rest = String::from_utf8(rest).expect("blanking keeps UTF-8 valid");
+        events += self.text_rules(&rest, context, hint, out);
+        if events > 0 {
+            fill_user(text, &mut out[start..]);
+        } else if open_at.is_none() {
+            self.finding(&rest, context, out);
+        }
+        Unit { events, open_at }
+    }
+
+    fn text_rules(&self, text: &str, context: &Context, hint: Option<Source>, out: &mut Vec<Hit>) -> usize {
+        if !text.bytes().any(|b| b.is_ascii_digit() || b == b':') {
+            return 0;
+        }
+        let mut rest = text.as_bytes().to_vec();
+        let mut events = self.code_pairs(text, &mut rest, context, hint, out);
+
+        let text = String::from_utf8(rest.clone()).expect("blanking keeps UTF-8 valid");
+        if let Some(caps) = APP_FAILED.captures(&text) {
+            let code = &caps["code"];
+            if self.catalog.knows(Source::Agora, code) {
+                self.push(out, Source::Agora, code, &caps["reason"], context);
+                let whole = caps.get(0).expect("match");
+                blank(&mut rest, whole.start(), whole.end());
+                events += 1;
+            }
+        }
+
+        let text = String::from_utf8(rest.clone()).expect("blanking keeps UTF-8 valid");
+        for caps in API_FAIL.captures_iter(&text) {
+            let reason = caps.get(0).expect("match").as_str().trim_end();
+            self.push(out, Source::Wx, &caps["api"], reason, context);
+            let whole = caps.get(0).expect("match");
+            blank(&mut rest, whole.start(), whole.end());
+            events += 1;
+        }
+        let text = String::from_utf8(rest).expect("blanking keeps UTF-8 valid");
+        for found in SOCKET_EXCEPTION.find_iter(&text) {
+            self.push(out, Source::Wx, "SocketTask", found.as_str().trim_end(), context);
+            events += 1;
+        }
+        events
+    }
+
+    /// Finds `code` keys in text and pairs each with the `reason` or
+    /// `message` that follows it before the next code key.
+    fn code_pairs(
+        &self,
+        text: &str,
+        rest: &mut [u8],
+        context: &Context,
+        hint: Option<Source>,
+        out: &mut Vec<Hit>,
+    ) -> usize {
+        let keys: Vec<_> = CODE_KEY.captures_iter(text).collect();
+        let mut events = 0;
+        for (i, caps) in keys.iter().enumerate() {
+            let whole = caps.get(0).expect("match");
+            let segment_end = keys.get(i + 1).map_or(text.len(), |next| next.get(0).expect("match").start());
+            let segment = &text[whole.end()..segment_end];
+            let key = &caps["key"];
+            let code = &caps["num"];
+            let reason = find_value(segment, "reason");
+            let message = find_value(segment, "message");
+            let component = component_hint(&text[..whole.start()]).or(hint);
+
+            let (source, reason, used) = match (key, reason, message, component) {
+                ("code" | "error", Some((r, used)), _, _) => (Source::Agora, r, used),
+                ("err_code", Some((r, used)), _, _) | ("err_code", None, Some((r, used)), _) => {
+                    (Source::Agora, r, used)
+                }
+                ("code" | "errCode", None, message, Some(source)) => {
+                    let (m, used) = message.unwrap_or_default();
+                    (source, m, used)
+                }
+                _ => continue,
+            };
+            if source == Source::Agora && is_success(code) {
+                continue;
+            }
+            self.push(out, source, code, &reason, context);
+            blank(rest, whole.start(), whole.end() + used);
+            events += 1;
+        }
+        events
+    }
+
+    fn finding(&self, text: &str, context: &Context, out: &mut Vec<Hit>) {
+        if let Some(index) = self.catalog.match_finding(text) {
+            out.push(Hit::Finding(Finding {
+                index,
+                text: text.trim().to_owned(),
+                count: self.count,
+                context: context.clone(),
+            }));
+        }
+    }
+
+    pub(super) fn push(&self, out: &mut Vec<Hit>, source: Source, code: &str, reason: &str, context: &Context) {
+        out.push(Hit::Event(Event {
+            source,
+            code: normalise_code(code),
+            reason: reason.trim().to_owned(),
+            count: self.count,
+            context: context.clone(),
+        }));
+    }
+}
+
+/// Structures are parsed when the text is a JSON document or mentions a key
+/// that can make an event; other brackets (`[INFO]`, `{…}` previews of
+/// unrelated objects) are left to the text rules.
+fn worth_parsing(text: &str) -> bool {
+    let trimmed = text.trim_start();
+    trimmed.starts_with('{')
+        || trimmed.starts_with('[')
+        || memchr::memmem::find(text.as_bytes(), b"ode").is_some()
+        || memchr::memmem::find(text.as_bytes(), b"errMsg").is_some()
+        || memchr::memmem::find(text.as_bytes(), b"reason").is_some()
+}
+
+/// Finds `key: value` or `key=value` in `segment` and returns the value and
+/// the number of bytes of `segment` up to the value's end.
+fn find_value(segment: &str, key: &str) -> Option<(String, usize)> {
+    let caps = REASON_KEY.captures_iter(segment).find(|c| &c["key"] == key)?;
+    let value_start = caps.get(0).expect("match").end();
+    let sep = &caps["sep"];
+    let after = &segment[value_start..];
+    let (value, len) = read_value(after, sep == "=");
+    Some((value, value_start + len))
+}
+
+/// Reads a quoted or bare value. A bare value after `=` runs to the next
+/// ` key=`; after `:` it runs to the next `, key:` or ` key:`.
+fn read_value(text: &str, equals: bool) -> (String, usize) {
+    static NEXT_EQ: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"\s+[A-Za-z_][\w.]*=").expect("valid"));
+    static NEXT_COLON: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r#"(?:,\s*|\s+)["']?[A-Za-z_]\w*["']?\s*[:=]\s|,\s*[A-Za-z_]\w*[:=]|\s+[A-Za-z_]\w*[:=]\S"#).expect("valid"));
+
+    if let Some((value, end)) = relaxed::parse_string(text, 0) {
+        return (value, end);
+    }
+    let stop = if equals { NEXT_EQ.find(text) } else { NEXT_COLON.find(text) }.map_or(text.len(), |m| m.start());
+    let value = text[..stop].trim().trim_end_matches([',', ';', '}', ')']).trim_end();
+    (value.to_owned(), stop)
+}
+
+/// Replaces `start..end` with spaces, keeping the byte length.
+fn blank(bytes: &mut [u8], start: usize, end: usize) {
+    let end = end.min(bytes.len());
+    if start < end {
+        bytes[start..end].fill(b' ');
+    }
+}
+
+/// Gives events without a user the OpenID or uid the text names.
+fn fill_user(text: &str, hits: &mut [Hit]) {
+    let mut found: Option<Option<String>> = None;
+    for hit in hits {
+        let context = hit.context_mut();
+        if context.user.is_none() {
+            context.user = found
+                .get_or_insert_with(|| {
+                    USER.captures(text).and_then(|c| c.name("openid").or(c.name("uid"))).map(|m| m.as_str().to_owned())
+                })
+                .clone();
+        }
+    }
+}

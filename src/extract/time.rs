@@ -1,0 +1,185 @@
+//! Timestamps found in log lines, normalised for the report.
+//!
+//! A time with a known UTC offset becomes RFC 3339. A time written without an
+//! offset (the tutorial app's clock, Java's default layout) cannot be placed
+//! on the UTC timeline, so it is kept as a local ISO 8601 time instead of
+//! being given an invented offset.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+use serde::Serialize;
+
+/// A point in time as the log states it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub enum Stamp {
+    /// RFC 3339 with an offset, such as `2024-03-04T09:12:44+08:00`.
+    Zoned(String),
+    /// ISO 8601 without an offset, such as `2019-06-12T20:01:07.008`.
+    Local(String),
+}
+
+impl Stamp {
+    pub fn text(&self) -> &str {
+        match self {
+            Stamp::Zoned(s) | Stamp::Local(s) => s,
+        }
+    }
+}
+
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+static TIME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        // JavaScript Date.toString(): Mon Mar 04 2024 09:12:40 GMT+0800
+        r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (?P<jmon>[A-Z][a-z]{2}) (?P<jday>\d{2}) (?P<jyear>\d{4}) ",
+        r"(?P<jtime>\d{2}:\d{2}:\d{2}) GMT(?P<jzone>[+-]\d{4})",
+        // ISO 8601, with or without an offset.
+        r"|(?P<idate>\d{4}-\d{2}-\d{2})[T ](?P<itime>\d{2}:\d{2}:\d{2})(?P<ifrac>[.,]\d{1,9})?",
+        r"(?P<izone>Z|[+-]\d{2}:?\d{2})?",
+        // The tutorial app's clock: 2019/06/12 20:01:07:8 (fields not padded).
+        r"|(?P<sy>\d{4})/(?P<smo>\d{1,2})/(?P<sd>\d{1,2}) (?P<sh>\d{1,2}):(?P<smi>\d{1,2}):(?P<ss>\d{1,2})(?::(?P<sms>\d{1,3}))?",
+        // Common log format: [04/Mar/2024:09:30:00 +0800]
+        r"|\[(?P<cday>\d{2})/(?P<cmon>[A-Z][a-z]{2})/(?P<cyear>\d{4}):(?P<ctime>\d{2}:\d{2}:\d{2}) (?P<czone>[+-]\d{4})\]",
+    ))
+    .expect("timestamp pattern is valid")
+});
+
+/// Returns the first timestamp in `line`, if any.
+pub fn find(line: &str) -> Option<Stamp> {
+    let caps = TIME.captures(line)?;
+    if let Some(mon) = caps.name("jmon") {
+        let month = month_number(mon.as_str())?;
+        return Some(Stamp::Zoned(format!(
+            "{}-{month:02}-{}T{}{}",
+            &caps["jyear"],
+            &caps["jday"],
+            &caps["jtime"],
+            colon_offset(&caps["jzone"])
+        )));
+    }
+    if let Some(date) = caps.name("idate") {
+        let frac = caps.name("ifrac").map_or(String::new(), |f| f.as_str().replace(',', "."));
+        let base = format!("{}T{}{frac}", date.as_str(), &caps["itime"]);
+        return Some(match caps.name("izone") {
+            Some(zone) if zone.as_str() == "Z" => Stamp::Zoned(base + "Z"),
+            Some(zone) => Stamp::Zoned(base + &colon_offset(zone.as_str())),
+            None => Stamp::Local(base),
+        });
+    }
+    if let Some(year) = caps.name("sy") {
+        let field = |name: &str| caps[name].parse::<u32>().unwrap_or(0);
+        let millis = caps.name("sms").map_or(String::new(), |m| {
+            format!(".{:03}", m.as_str().parse::<u32>().unwrap_or(0))
+        });
+        return Some(Stamp::Local(format!(
+            "{}-{:02}-{:02}T{:02}:{:02}:{:02}{millis}",
+            year.as_str(),
+            field("smo"),
+            field("sd"),
+            field("sh"),
+            field("smi"),
+            field("ss"),
+        )));
+    }
+    let month = month_number(&caps["cmon"])?;
+    Some(Stamp::Zoned(format!(
+        "{}-{month:02}-{}T{}{}",
+        &caps["cyear"],
+        &caps["cday"],
+        &caps["ctime"],
+        colon_offset(&caps["czone"])
+    )))
+}
+
+/// Converts a Unix time in seconds or milliseconds to RFC 3339 in UTC.
+/// Values that are neither (too small or too large) give `None`.
+pub fn from_unix(value: &str) -> Option<Stamp> {
+    let number: i64 = value.split('.').next()?.parse().ok()?;
+    // 2001-09-09 .. 2286-11-20 in seconds; the same range in milliseconds.
+    let (secs, millis) = match number {
+        1_000_000_000..=9_999_999_999 => (number, None),
+        1_000_000_000_000..=9_999_999_999_999 => (number / 1000, Some(number % 1000)),
+        _ => return None,
+    };
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let (year, month, day) = civil_from_days(days);
+    let frac = millis.map_or(String::new(), |m| format!(".{m:03}"));
+    Some(Stamp::Zoned(format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}{frac}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )))
+}
+
+/// Converts days since 1970-01-01 to a (year, month, day) civil date, using
+/// Howard Hinnant's `civil_from_days` algorithm.
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+fn month_number(name: &str) -> Option<usize> {
+    MONTHS.iter().position(|m| *m == name).map(|i| i + 1)
+}
+
+fn colon_offset(zone: &str) -> String {
+    if zone.len() == 5 && !zone.contains(':') {
+        format!("{}:{}", &zone[..3], &zone[3..])
+    } else {
+        zone.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn zoned(s: &str) -> Option<Stamp> {
+        Some(Stamp::Zoned(s.into()))
+    }
+
+    #[test]
+    fn javascript_date_string() {
+        let line = "Mon Mar 04 2024 09:12:44 GMT+0800 (中国标准时间)[ERROR]: x";
+        assert_eq!(find(line), zoned("2024-03-04T09:12:44+08:00"));
+    }
+
+    #[test]
+    fn iso_with_and_without_offset() {
+        assert_eq!(find(r#"{"time":"2024-03-04T09:20:00+08:00"}"#), zoned("2024-03-04T09:20:00+08:00"));
+        assert_eq!(find("2024-03-04 09:20:02.512 ERROR"), Some(Stamp::Local("2024-03-04T09:20:02.512".into())));
+        assert_eq!(find("at 2024-03-04T01:20:02Z"), zoned("2024-03-04T01:20:02Z"));
+    }
+
+    #[test]
+    fn tutorial_clock_is_padded() {
+        let stamp = find("2019/06/12 20:01:07:8: error: 501");
+        assert_eq!(stamp, Some(Stamp::Local("2019-06-12T20:01:07.008".into())));
+    }
+
+    #[test]
+    fn common_log_format() {
+        let line = r#"1.2.3.4 - - [04/Mar/2024:09:30:00 +0800] "GET / HTTP/1.1""#;
+        assert_eq!(find(line), zoned("2024-03-04T09:30:00+08:00"));
+    }
+
+    #[test]
+    fn unix_seconds_and_millis() {
+        assert_eq!(from_unix("1709514760"), zoned("2024-03-04T01:12:40Z"));
+        assert_eq!(from_unix("1709514760123"), zoned("2024-03-04T01:12:40.123Z"));
+        assert_eq!(from_unix("77"), None);
+    }
+}

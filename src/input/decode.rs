@@ -1,0 +1,152 @@
+//! Containers and encodings, detected from the bytes: gzip, UTF-8 with or
+//! without BOM, UTF-16 with BOM (or without, from the NUL pattern),
+//! GB18030/GBK. Everything is turned into a UTF-8 byte stream; invalid bytes
+//! are left for the line reader to replace.
+
+use std::io::{self, BufRead, BufReader, Cursor, Read};
+
+use encoding_rs::{Encoding, GB18030, UTF_16BE, UTF_16LE};
+use encoding_rs_io::DecodeReaderBytesBuilder;
+use flate2::read::MultiGzDecoder;
+
+/// Bytes looked at to decide the encoding.
+const SAMPLE_BYTES: usize = 64 << 10;
+
+/// Read buffer size for the decoded stream.
+const BUFFER_BYTES: usize = 256 << 10;
+
+/// What the bytes turned out to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detected {
+    Utf8,
+    Utf16Le,
+    Utf16Be,
+    Gb18030,
+    /// NUL bytes that are not UTF-16: an image, a database, an archive.
+    Binary,
+}
+
+/// A decoded stream and what it was decoded from.
+pub struct Decoded {
+    pub reader: Box<dyn BufRead + Send>,
+    pub detected: Detected,
+    pub gzip: bool,
+}
+
+/// Wraps `raw` in whatever decoding its first bytes call for.
+pub fn decode(raw: Box<dyn Read + Send>) -> io::Result<Decoded> {
+    let (sample, rest) = take_sample(raw)?;
+    if sample.starts_with(&[0x1f, 0x8b]) {
+        let unzipped: Box<dyn Read + Send> = Box::new(MultiGzDecoder::new(Cursor::new(sample).chain(rest)));
+        let (sample, rest) = take_sample(unzipped)?;
+        let mut decoded = decode_text(sample, rest);
+        decoded.gzip = true;
+        return Ok(decoded);
+    }
+    Ok(decode_text(sample, rest))
+}
+
+fn take_sample(mut raw: Box<dyn Read + Send>) -> io::Result<(Vec<u8>, Box<dyn Read + Send>)> {
+    let mut sample = Vec::with_capacity(SAMPLE_BYTES);
+    (&mut raw).take(SAMPLE_BYTES as u64).read_to_end(&mut sample)?;
+    Ok((sample, raw))
+}
+
+fn decode_text(sample: Vec<u8>, rest: Box<dyn Read + Send>) -> Decoded {
+    let detected = detect(&sample);
+    let stream = Cursor::new(sample).chain(rest);
+    let reader: Box<dyn BufRead + Send> = match detected {
+        Detected::Utf8 | Detected::Binary => Box::new(BufReader::with_capacity(BUFFER_BYTES, stream)),
+        Detected::Utf16Le => transcode(stream, UTF_16LE),
+        Detected::Utf16Be => transcode(stream, UTF_16BE),
+        Detected::Gb18030 => transcode(stream, GB18030),
+    };
+    Decoded { reader, detected, gzip: false }
+}
+
+fn transcode(stream: impl Read + Send + 'static, encoding: &'static Encoding) -> Box<dyn BufRead + Send> {
+    // A BOM, when present, wins over the detected encoding and is removed.
+    let decoder = DecodeReaderBytesBuilder::new().encoding(Some(encoding)).bom_override(true).build(stream);
+    Box::new(BufReader::with_capacity(BUFFER_BYTES, decoder))
+}
+
+/// Decides the encoding from the first bytes of the input.
+pub fn detect(sample: &[u8]) -> Detected {
+    if sample.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        return Detected::Utf8;
+    }
+    if sample.starts_with(&[0xFF, 0xFE]) {
+        return Detected::Utf16Le;
+    }
+    if sample.starts_with(&[0xFE, 0xFF]) {
+        return Detected::Utf16Be;
+    }
+    if memchr::memchr(0, sample).is_some() {
+        return utf16_without_bom(sample).unwrap_or(Detected::Binary);
+    }
+    match std::str::from_utf8(sample) {
+        Ok(_) => Detected::Utf8,
+        // A multi-byte character cut by the end of the sample is fine.
+        Err(e) if e.error_len().is_none() => Detected::Utf8,
+        Err(_) if is_gb18030(sample) => Detected::Gb18030,
+        Err(_) => Detected::Utf8,
+    }
+}
+
+/// UTF-16 text without a BOM has a NUL in nearly every other byte when it is
+/// mostly ASCII, as logs are.
+fn utf16_without_bom(sample: &[u8]) -> Option<Detected> {
+    let pairs = sample.len() / 2;
+    if pairs < 8 {
+        return None;
+    }
+    let even = sample.iter().step_by(2).filter(|&&b| b == 0).count();
+    let odd = sample.iter().skip(1).step_by(2).filter(|&&b| b == 0).count();
+    if odd * 10 >= pairs * 7 && even * 10 <= pairs {
+        Some(Detected::Utf16Le)
+    } else if even * 10 >= pairs * 7 && odd * 10 <= pairs {
+        Some(Detected::Utf16Be)
+    } else {
+        None
+    }
+}
+
+/// Returns true when the sample decodes as GB18030 without errors, not
+/// counting a character cut by the end of the sample.
+fn is_gb18030(sample: &[u8]) -> bool {
+    let end = sample.iter().rposition(|&b| b == b'\n').map_or(sample.len(), |i| i + 1);
+    let (_, had_errors) = GB18030.decode_without_bom_handling(&sample[..end]);
+    !had_errors
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detects_boms() {
+        assert_eq!(detect(b"\xEF\xBB\xBFabc"), Detected::Utf8);
+        assert_eq!(detect(b"\xFF\xFEa\0b\0"), Detected::Utf16Le);
+        assert_eq!(detect(b"\xFE\xFF\0a\0b"), Detected::Utf16Be);
+    }
+
+    #[test]
+    fn detects_gb18030_chinese() {
+        let (bytes, _, _) = GB18030.encode("错误码 904 连接断开\n");
+        assert_eq!(detect(&bytes), Detected::Gb18030);
+        assert_eq!(detect("错误码 904 连接断开\n".as_bytes()), Detected::Utf8);
+    }
+
+    #[test]
+    fn detects_utf16_without_bom() {
+        let le: Vec<u8> = "code=904 reason=x\n".encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let be: Vec<u8> = "code=904 reason=x\n".encode_utf16().flat_map(u16::to_be_bytes).collect();
+        assert_eq!(detect(&le), Detected::Utf16Le);
+        assert_eq!(detect(&be), Detected::Utf16Be);
+    }
+
+    #[test]
+    fn nul_bytes_mean_binary() {
+        assert_eq!(detect(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\x01\0\0\0\x01\0\x08\x06\0\0\0"), Detected::Binary);
+    }
+}

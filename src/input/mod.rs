@@ -1,0 +1,164 @@
+//! Inputs: paths expanded into files, each read once as a stream of lines.
+
+mod decode;
+mod lines;
+
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use crate::catalog::Catalog;
+use crate::extract::Scanner;
+use crate::tally::{InputError, Skipped, Tally};
+pub use decode::Detected;
+pub use lines::MAX_LINE_BYTES;
+
+/// One thing to read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    Stdin,
+    File(PathBuf),
+}
+
+impl Input {
+    /// The name used in the report: `<stdin>` or the path as given.
+    pub fn display_name(&self) -> String {
+        match self {
+            Input::Stdin => "<stdin>".to_owned(),
+            Input::File(path) => path.display().to_string(),
+        }
+    }
+}
+
+/// Expands the command-line paths: `-` is standard input, a directory is
+/// walked recursively in file-name order. Paths that cannot be opened are
+/// returned as errors; the rest are still read.
+pub fn expand(paths: &[PathBuf]) -> (Vec<Input>, Vec<InputError>) {
+    let mut inputs = Vec::new();
+    let mut errors = Vec::new();
+    if paths.is_empty() {
+        inputs.push(Input::Stdin);
+    }
+    for path in paths {
+        if path.as_os_str() == "-" {
+            inputs.push(Input::Stdin);
+            continue;
+        }
+        match std::fs::metadata(path) {
+            Ok(meta) if meta.is_dir() => walk(path, &mut inputs, &mut errors),
+            Ok(_) => inputs.push(Input::File(path.clone())),
+            Err(e) => errors.push(InputError { path: path.display().to_string(), error: describe(&e) }),
+        }
+    }
+    (inputs, errors)
+}
+
+fn walk(root: &Path, inputs: &mut Vec<Input>, errors: &mut Vec<InputError>) {
+    let walker = walkdir::WalkDir::new(root).follow_links(true).sort_by_file_name();
+    for entry in walker {
+        match entry {
+            Ok(entry) if entry.file_type().is_file() => inputs.push(Input::File(entry.into_path())),
+            Ok(_) => {}
+            Err(e) => {
+                let path = e.path().map_or_else(|| root.display().to_string(), |p| p.display().to_string());
+                let error = match (e.loop_ancestor(), e.io_error()) {
+                    (Some(ancestor), _) => format!("symbolic link loop back to {}; not followed", ancestor.display()),
+                    (None, Some(io)) => describe(io),
+                    (None, None) => e.to_string(),
+                };
+                errors.push(InputError { path, error });
+            }
+        }
+    }
+}
+
+/// A one-line description of an I/O error with what to do about it.
+pub fn describe(error: &io::Error) -> String {
+    match error.kind() {
+        io::ErrorKind::NotFound => "no such file or directory; check the path".to_owned(),
+        io::ErrorKind::PermissionDenied => "permission denied; check the file's read permission".to_owned(),
+        io::ErrorKind::InvalidInput | io::ErrorKind::InvalidData | io::ErrorKind::UnexpectedEof => {
+            format!("corrupt or truncated data ({error}); the events before the damage are counted")
+        }
+        _ => error.to_string(),
+    }
+}
+
+/// Counts the bytes read from the underlying file.
+struct Counting<R> {
+    inner: R,
+    bytes: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.bytes.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+/// Reads one input to the end and returns its tally. Read errors end up in
+/// the tally's errors; what was read before them is kept.
+pub fn scan(input: &Input, catalog: &Catalog) -> Tally {
+    let name: Arc<str> = Arc::from(input.display_name());
+    let mut tally = Tally::default();
+    let raw: Box<dyn Read + Send> = match input {
+        Input::Stdin => Box::new(io::stdin()),
+        Input::File(path) => match File::open(path) {
+            Ok(file) => Box::new(file),
+            Err(e) => {
+                tally.errors.push(InputError { path: name.to_string(), error: describe(&e) });
+                return tally;
+            }
+        },
+    };
+    let bytes = Arc::new(AtomicU64::new(0));
+    let counted = Box::new(Counting { inner: raw, bytes: Arc::clone(&bytes) });
+    let result = read_lines(counted, catalog, &name, &mut tally);
+    tally.bytes = bytes.load(Ordering::Relaxed);
+    if let Err(e) = result {
+        tally.errors.push(InputError { path: name.to_string(), error: describe(&e) });
+    }
+    tally
+}
+
+fn read_lines(raw: Box<dyn Read + Send>, catalog: &Catalog, name: &Arc<str>, tally: &mut Tally) -> io::Result<()> {
+    let decoded = decode::decode(raw)?;
+    tally.files = 1;
+    if decoded.detected == Detected::Binary {
+        tally.skipped.push(Skipped {
+            path: name.to_string(),
+            reason: "binary file (NUL bytes, not UTF-16)".to_owned(),
+        });
+        return Ok(());
+    }
+    let mut reader = lines::LineReader::new(decoded.reader);
+    let mut scanner = Scanner::new(catalog);
+    let mut hits = Vec::new();
+    let mut number = 0;
+    let result = loop {
+        let line = match reader.next_line() {
+            Ok(Some(line)) => line,
+            Ok(None) => break Ok(()),
+            Err(e) => break Err(e),
+        };
+        number += 1;
+        if line.truncated {
+            tally.long_lines += 1;
+        }
+        let text = String::from_utf8_lossy(line.bytes);
+        scanner.line(number, &text, &mut hits);
+        for hit in hits.drain(..) {
+            tally.add(catalog, name, hit);
+        }
+    };
+    scanner.finish(&mut hits);
+    for hit in hits.drain(..) {
+        tally.add(catalog, name, hit);
+    }
+    tally.lines = number;
+    result
+}

@@ -1,0 +1,196 @@
+//! Aggregation: events and findings counted by group, with the first and
+//! last place each group was seen.
+//!
+//! A tally is built per input and tallies are merged in input order, so the
+//! result does not depend on which thread scanned which input.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+
+use crate::catalog::Catalog;
+use crate::extract::time::Stamp;
+use crate::extract::{Context, Hit, Source};
+use crate::fold::fold;
+
+/// Distinct users kept per group; past this the count is a lower bound.
+pub const MAX_USERS: usize = 100_000;
+
+/// Where a group was seen.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Location {
+    pub path: Arc<str>,
+    pub line: u64,
+    pub time: Option<Stamp>,
+    pub user: Option<String>,
+    pub page: Option<String>,
+}
+
+impl Location {
+    fn new(path: &Arc<str>, context: &Context) -> Location {
+        Location {
+            path: Arc::clone(path),
+            line: context.line,
+            time: context.time.clone(),
+            user: context.user.clone(),
+            page: context.page.clone(),
+        }
+    }
+}
+
+/// Identifies a code group: one per (source, code, category).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CodeKey {
+    pub source: Source,
+    pub code: String,
+    pub category: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct ReasonTally {
+    pub events: u64,
+    /// The first reason as written, before folding.
+    pub example: String,
+    pub first: Location,
+    pub last: Location,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct CodeTally {
+    pub events: u64,
+    pub users: BTreeSet<String>,
+    /// Keyed by folded reason.
+    pub reasons: HashMap<String, ReasonTally>,
+}
+
+#[derive(Debug, Clone)]
+pub struct FindingTally {
+    pub events: u64,
+    pub example: String,
+    pub users: BTreeSet<String>,
+    pub first: Location,
+    pub last: Location,
+}
+
+/// An input that could not be read, or could be read only in part.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputError {
+    pub path: String,
+    pub error: String,
+}
+
+/// An input left out on purpose, such as a binary file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    pub path: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Default)]
+pub struct Tally {
+    pub codes: HashMap<CodeKey, CodeTally>,
+    /// Keyed by the catalog's finding index.
+    pub findings: HashMap<usize, FindingTally>,
+    pub files: u64,
+    pub lines: u64,
+    pub bytes: u64,
+    /// Lines longer than the line limit, cut to it.
+    pub long_lines: u64,
+    pub errors: Vec<InputError>,
+    pub skipped: Vec<Skipped>,
+}
+
+impl Tally {
+    /// Counts one hit found in the input named `path`.
+    pub fn add(&mut self, catalog: &Catalog, path: &Arc<str>, hit: Hit) {
+        match hit {
+            Hit::Event(event) => {
+                let folded = fold(&event.reason);
+                let class = catalog.classify(event.source, &event.code, &folded);
+                let key = CodeKey { source: event.source, code: event.code, category: class.category.to_owned() };
+                let group = self.codes.entry(key).or_default();
+                group.events += event.count;
+                add_user(&mut group.users, event.context.user.as_deref());
+                let here = Location::new(path, &event.context);
+                group
+                    .reasons
+                    .entry(folded)
+                    .and_modify(|r| {
+                        r.events += event.count;
+                        r.last = here.clone();
+                    })
+                    .or_insert_with(|| ReasonTally {
+                        events: event.count,
+                        example: event.reason,
+                        first: here.clone(),
+                        last: here.clone(),
+                    });
+            }
+            Hit::Finding(finding) => {
+                let here = Location::new(path, &finding.context);
+                let group = self.findings.entry(finding.index).or_insert_with(|| FindingTally {
+                    events: 0,
+                    example: finding.text,
+                    users: BTreeSet::new(),
+                    first: here.clone(),
+                    last: here.clone(),
+                });
+                group.events += finding.count;
+                group.last = here;
+                add_user(&mut group.users, finding.context.user.as_deref());
+            }
+        }
+    }
+
+    /// Adds `later`, a tally of inputs that come after this one's.
+    pub fn merge(&mut self, later: Tally) {
+        for (key, theirs) in later.codes {
+            let ours = self.codes.entry(key).or_default();
+            ours.events += theirs.events;
+            merge_users(&mut ours.users, theirs.users);
+            for (reason, r) in theirs.reasons {
+                ours.reasons
+                    .entry(reason)
+                    .and_modify(|mine| {
+                        mine.events += r.events;
+                        mine.last = r.last.clone();
+                    })
+                    .or_insert(r);
+            }
+        }
+        for (index, theirs) in later.findings {
+            match self.findings.get_mut(&index) {
+                Some(ours) => {
+                    ours.events += theirs.events;
+                    ours.last = theirs.last;
+                    merge_users(&mut ours.users, theirs.users);
+                }
+                None => {
+                    self.findings.insert(index, theirs);
+                }
+            }
+        }
+        self.files += later.files;
+        self.lines += later.lines;
+        self.bytes += later.bytes;
+        self.long_lines += later.long_lines;
+        self.errors.extend(later.errors);
+        self.skipped.extend(later.skipped);
+    }
+}
+
+fn add_user(users: &mut BTreeSet<String>, user: Option<&str>) {
+    if let Some(user) = user {
+        if users.len() < MAX_USERS && !users.contains(user) {
+            users.insert(user.to_owned());
+        }
+    }
+}
+
+fn merge_users(ours: &mut BTreeSet<String>, theirs: BTreeSet<String>) {
+    for user in theirs {
+        if ours.len() >= MAX_USERS {
+            break;
+        }
+        ours.insert(user);
+    }
+}
