@@ -12,7 +12,7 @@ static VARIABLE: LazyLock<Regex> = LazyLock::new(|| {
         r"(?P<url>\b[A-Za-z][A-Za-z0-9+.-]*://[^\s`'<>]+)",
         r"|(?P<uuid>\b[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\b)",
         r"|(?P<ip>\b\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?\b)",
-        r"|(?P<openid>\bo[A-Za-z0-9_-]{27}\b)",
+        r"|(?P<openid>\bo[A-Za-z0-9_-]{19,39}\b)",
         r"|(?P<id>\b[0-9A-Fa-f]{16,}\b)",
         r"|(?P<n>\d+(?:\.\d+)?)",
     ))
@@ -30,6 +30,11 @@ pub fn fold(reason: &str) -> String {
             .into_iter()
             .find(|name| caps.name(name).is_some())
             .unwrap_or("n");
+        // An OpenID mixes digits or capitals; a long lower-case word is text.
+        let whole = &caps[0];
+        if name == "openid" && !whole.bytes().any(|b| b.is_ascii_digit() || b.is_ascii_uppercase()) {
+            return whole.to_owned();
+        }
         format!("<{name}>")
     });
     truncate(folded)
@@ -57,6 +62,7 @@ mod tests {
             ("sid 0123456789ABCDEF0123456789ABCDEF", "sid <id>"),
             ("channel 7d3e1f20-4a5b-4c6d-8e9f-0a1b2c3d4e5f", "channel <uuid>"),
             ("time out", "time out"),
+            ("overloaded-service-process-exit", "overloaded-service-process-exit"),
         ];
         for (reason, folded) in cases {
             assert_eq!(fold(reason), folded, "folding {reason:?}");

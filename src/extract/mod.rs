@@ -8,6 +8,8 @@
 //! per line by [`text::scan`].
 
 mod devtools;
+#[cfg(test)]
+mod tests;
 pub mod relaxed;
 mod text;
 pub mod time;

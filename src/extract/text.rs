@@ -266,7 +266,7 @@ fn find_value(segment: &str, key: &str) -> Option<(String, usize)> {
 /// ` key=`; after `:` it runs to the next `, key:` or ` key:`.
 fn read_value(text: &str, equals: bool) -> (String, usize) {
     static NEXT_EQ: LazyLock<Regex> =
-        LazyLock::new(|| Regex::new(r"\s+[A-Za-z_][\w.]*=").expect("valid"));
+        LazyLock::new(|| Regex::new(r"(?:\s+|\s*[,;|&]\s*)[A-Za-z_][\w.]*=").expect("valid"));
     static NEXT_COLON: LazyLock<Regex> =
         LazyLock::new(|| Regex::new(r#"(?:,\s*|\s+)["']?[A-Za-z_]\w*["']?\s*[:=]\s|,\s*[A-Za-z_]\w*[:=]|\s+[A-Za-z_]\w*[:=]\S"#).expect("valid"));
 
@@ -274,7 +274,7 @@ fn read_value(text: &str, equals: bool) -> (String, usize) {
         return (value, end);
     }
     let stop = if equals { NEXT_EQ.find(text) } else { NEXT_COLON.find(text) }.map_or(text.len(), |m| m.start());
-    let value = text[..stop].trim().trim_end_matches([',', ';', '}', ')']).trim_end();
+    let value = text[..stop].trim().trim_end_matches([',', ';', '|', '}', ')']).trim_end();
     (value.to_owned(), stop)
 }
 

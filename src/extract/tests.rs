@@ -1,0 +1,221 @@
+//! Counting rules, one row per log shape: the events a person counts in
+//! the text, as `source:code×count` (the count is left out when it is 1).
+
+use super::{scan_str, Hit};
+use crate::catalog::Catalog;
+
+fn events(input: &str) -> Vec<String> {
+    let catalog = Catalog::builtin();
+    scan_str(&catalog, input)
+        .into_iter()
+        .filter_map(|hit| match hit {
+            Hit::Event(e) if e.count == 1 => Some(format!("{}:{}", e.source.as_str(), e.code)),
+            Hit::Event(e) => Some(format!("{}:{}×{}", e.source.as_str(), e.code, e.count)),
+            Hit::Finding(_) => None,
+        })
+        .collect()
+}
+
+fn reasons(input: &str) -> Vec<String> {
+    let catalog = Catalog::builtin();
+    scan_str(&catalog, input)
+        .into_iter()
+        .filter_map(|hit| match hit {
+            Hit::Event(e) => Some(e.reason),
+            Hit::Finding(_) => None,
+        })
+        .collect()
+}
+
+fn findings(input: &str) -> Vec<String> {
+    let catalog = Catalog::builtin();
+    scan_str(&catalog, input)
+        .into_iter()
+        .filter_map(|hit| match hit {
+            Hit::Finding(f) => Some(format!("{}×{}", catalog.findings()[f.index].id, f.count)),
+            Hit::Event(_) => None,
+        })
+        .collect()
+}
+
+#[track_caller]
+fn check(input: &str, expected: &[&str]) {
+    assert_eq!(events(input), expected, "events in {input:?}");
+}
+
+#[test]
+fn sdk_26_compact_json() {
+    check(
+        r#"agora-miniapp-sdk.js? [sm]:1 Mon Mar 04 2024 09:12:44 GMT+0800 (中国标准时间)[ERROR]: client join channel failed: {"code":903,"reason":"time out","wsurl":"wss://miniapp.agoraio.cn/203-0-113-9/api"}"#,
+        &["agora:903"],
+    );
+}
+
+#[test]
+fn devtools_repeat_count_multiplies() {
+    check(
+        r#"4agora-miniapp-sdk.js? [sm]:1 Mon Mar 04 2024 09:13:02 GMT+0800 (中国标准时间)[ERROR]: client rejoin channel failed: {"code":904,"reason":"websocket disconnected"}"#,
+        &["agora:904×4"],
+    );
+    check("2index.js? [sm]:31 live-player code: 2103", &["live-player:2103×2"]);
+}
+
+#[test]
+fn agora_reason_with_wx_text_is_one_event() {
+    let line = r#"get server list failed, counter:2 url:https://uap-ap-web-2.agoraio.cn/api/v1 {"code":901,"reason":"request:fail timeout"}"#;
+    check(line, &["agora:901"]);
+    assert_eq!(reasons(line), ["request:fail timeout"]);
+}
+
+#[test]
+fn sdk_25_and_onlog_array() {
+    check(
+        r#"Wed Jun 12 2019 20:01:05 GMT+0800 (CST) [ERROR]: client publish failed {"code":433,"reason":"audience can not publish"}"#,
+        &["agora:433"],
+    );
+    check(
+        r#"2019/06/12 20:01:07:8: ["Wed Jun 12 2019 20:01:07 GMT+0800 (CST) [DEBUG]: ","worker message: ",{"command":"serverStatus","code":502,"reason":"server overload"}]"#,
+        &["agora:502"],
+    );
+}
+
+#[test]
+fn app_lines() {
+    check("2019/06/12 20:02:11:140: error: 501, reason: service process lost connection", &["agora:501"]);
+    check("client join channel failed: 903 time out", &["agora:903"]);
+    check("client init failed: [object Object] 431 invalid uid", &["agora:431"]);
+    assert_eq!(reasons("error: 904, reason: websocket disconnected"), ["websocket disconnected"]);
+}
+
+#[test]
+fn lost_code_and_local_errors_are_findings() {
+    let input = "meeting.js? [sm]:77 client join channel failed: [object Object]\n\
+                 client init failed: Error: Invalid appId undefined undefined\n\
+                 client join channel failed: Invalid channel\n\
+                 client join channel failed: undefined undefined\n\
+                 client Invalid uid type\n\
+                 3meeting.js:12 client Disconnected from server\n\
+                 miniapp service is not enabled for this AppID";
+    assert_eq!(events(input), Vec::<String>::new());
+    assert_eq!(
+        findings(input),
+        ["lost-code×1", "invalid-app-id×1", "invalid-channel×1", "lost-code×1", "invalid-uid-type×1", "disconnected×3", "service-not-enabled×1"]
+    );
+}
+
+#[test]
+fn devtools_expanded_object_is_one_event() {
+    let input = "meeting.js? [sm]:52 client.on error {code: 905, reason: \"connect websocket failed\"}\n    code: 905\n    reason: \"connect websocket failed\"\n    __proto__: Object";
+    check(input, &["agora:905"]);
+    let newer = "{code: 905, reason: 'connect websocket failed'}\ncode: 905\nreason: \"connect websocket failed\"\n[[Prototype]]: Object";
+    check(newer, &["agora:905"]);
+}
+
+#[test]
+fn expanded_properties_without_summary_are_one_event() {
+    let input = "client.on error Object\n    code: 904\n    reason: \"websocket disconnected\"\n    __proto__: Object\nnext line";
+    check(input, &["agora:904"]);
+    assert_eq!(reasons(input), ["websocket disconnected"]);
+}
+
+#[test]
+fn realtime_log_compact() {
+    let input = r#"{"errcode":0,"errmsg":"ok","data":{"list":[{"level":8,"id":"oXyZ0000000000000000000001","timestamp":1709514760,"url":"pages/call/call","msg":[{"time":1709514761,"level":8,"msg":["join failed",{"code":431,"reason":"invalid uid"}]},{"time":1709514762,"msg":["error: 904, reason: websocket disconnected","client join channel failed: {\"code\":903,\"reason\":\"time out\"}"]}]}],"total":1}}"#;
+    check(input, &["agora:431", "agora:904", "agora:903"]);
+    let catalog = Catalog::builtin();
+    let hits = scan_str(&catalog, input);
+    let Hit::Event(first) = &hits[0] else { panic!("an event") };
+    assert_eq!(first.context.user.as_deref(), Some("oXyZ0000000000000000000001"));
+    assert_eq!(first.context.page.as_deref(), Some("pages/call/call"));
+    assert_eq!(first.context.time.as_ref().map(|t| t.text()), Some("2024-03-04T01:12:41Z"));
+}
+
+#[test]
+fn realtime_log_pretty_printed() {
+    let input = "{\n  \"data\": {\n    \"list\": [\n      {\n        \"id\": \"oXyZ0000000000000000000009\",\n        \"url\": \"pages/room/room\",\n        \"timestamp\": 1709514760,\n        \"msg\": [\n          {\n            \"time\": 1709514761,\n            \"msg\": [\n              \"join failed\",\n              {\n                \"code\": 905,\n                \"reason\": \"connect websocket failed\"\n              }\n            ]\n          }\n        ]\n      }\n    ]\n  }\n}";
+    check(input, &["agora:905"]);
+    let catalog = Catalog::builtin();
+    let hits = scan_str(&catalog, input);
+    let Hit::Event(event) = &hits[0] else { panic!("an event") };
+    assert_eq!(event.context.line, 13);
+    assert_eq!(event.context.user.as_deref(), Some("oXyZ0000000000000000000009"));
+    assert_eq!(event.context.page.as_deref(), Some("pages/room/room"));
+}
+
+#[test]
+fn node_multiline_object() {
+    let input = "2024-03-04T09:20:03.000Z error join failed {\n  code: 905,\n  reason: 'connect websocket failed',\n  uid: 77\n}\nafter";
+    check(input, &["agora:905"]);
+}
+
+#[test]
+fn server_lines() {
+    check(
+        r#"{"time":"2024-03-04T09:20:00+08:00","level":"error","msg":"rtc error","code":434,"reason":"publish uid mismatch","openid":"oXyZ0000000000000000000002"}"#,
+        &["agora:434"],
+    );
+    check(r#"{"ts":"2024-03-04T09:20:01+08:00","event":"join","result":"1","err_code":"905","message":"connect websocket failed"}"#, &["agora:905"]);
+    check("2024-03-04 09:20:02.512 ERROR 811 --- [exec-7] c.e.RtcController : agora error code=429 reason=too many requests uid=77", &["agora:429"]);
+    assert_eq!(reasons("agora error code=429 reason=too many requests uid=77"), ["too many requests"]);
+    assert_eq!(reasons(r#"code=431 reason="invalid uid" uid=5"#), ["invalid uid"]);
+    check(r#"{"code":"901","reason":"socket disconnect"}"#, &["agora:901"]);
+    assert_eq!(reasons("code=433,reason=audience can not publish,channel=c1"), ["audience can not publish"]);
+    assert_eq!(reasons("|code=903|reason=time out|channel=c1|"), ["time out"]);
+}
+
+#[test]
+fn wechat_signals() {
+    check("index.js? [sm]:31 live-pusher code: -1307", &["live-pusher:-1307"]);
+    check(r#"socket.js? [sm]:9 {"errMsg":"connectSocket:fail url not in domain list"}"#, &["wx:connectSocket"]);
+    check(r#"{errno: 600002, errMsg: "request:fail url not in domain list:203.0.113.5"}"#, &["wx:request"]);
+    check(r#"live-pusher statechange {code: 1102, message: "network disconnected"}"#, &["live-pusher:1102"]);
+    check(r#"live-pusher binderror {errCode: 10001, errMsg: "camera denied"}"#, &["live-pusher:10001"]);
+    check("client update player state, uid:123 code:2003 message:first frame", &["live-player:2003"]);
+    check(r#"{"errMsg":"request:ok"}"#, &[]);
+}
+
+#[test]
+fn several_component_codes_in_one_line() {
+    check(
+        "1、live-pusher code: 1005 推流 2、live-pusher code: 1003 打开 ... live-pusher code: -1307 断开",
+        &["live-pusher:1005", "live-pusher:1003", "live-pusher:-1307"],
+    );
+}
+
+#[test]
+fn numbers_that_are_not_codes() {
+    let cases = [
+        r#"203.0.113.7 - - [04/Mar/2024:09:30:00 +0800] "GET /rtc/token?code=905 HTTP/1.1" 502 310 "-" "MicroMessenger/8.0.40""#,
+        r#"{"ts":"2024-03-04T09:30:01+08:00","status":503,"latency_ms":431}"#,
+        r#"{"code":0,"msg":"ok"}"#,
+        r#"{"code":200,"reason":"ok"}"#,
+        "client stream 905 subscribed successful",
+        "runtime.js?devtools_ignore=true:1 [Violation] 'setTimeout' handler took 901ms",
+        r#"{"errcode":40001,"errmsg":"invalid credential"}"#,
+        "client join channel success,time:431ms,elapse:500-1000",
+        "at com.example.Rtc.join(Rtc.java:503)",
+        "websocket connect server: wss://miniapp.agoraio.cn/203-0-113-9/api port 9593",
+        r#"{"code":431,"msg":"invalid uid"}"#,
+    ];
+    for case in cases {
+        check(case, &[]);
+    }
+    check(r#"{"errMsg":"exception onOpen fail code:9, msg:Timer Expired"}"#, &["wx:SocketTask"]);
+}
+
+#[test]
+fn unknown_codes_are_kept() {
+    check(r#"{"code":404,"reason":"choose server fail"}"#, &["agora:404"]);
+    check("{code: 100010, reason: 'token invalid'}", &["agora:100010"]);
+}
+
+#[test]
+fn truncated_json_keeps_inner_record() {
+    check("{\"a\":{\"code\":903,\"reason\":\"time out\"}", &["agora:903"]);
+}
+
+#[test]
+fn false_structure_start_is_replayed() {
+    let input = "function join() {\n    at join (a.js:1:2)\nerror: 904, reason: websocket disconnected";
+    check(input, &["agora:904"]);
+}
