@@ -21,7 +21,8 @@ pub const BUILTIN: &str = include_str!("catalog.toml");
 
 /// Category ids from most to least urgent. The report shows categories in
 /// this order; a catalog cannot add others.
-pub const CATEGORY_ORDER: [&str; 7] = ["rejoin", "service", "usage", "network", "media", "unknown", "none"];
+pub const CATEGORY_ORDER: [&str; 7] =
+    ["rejoin", "service", "usage", "network", "media", "unknown", "none"];
 
 /// The category of codes the catalog does not list.
 pub const UNKNOWN: &str = "unknown";
@@ -210,7 +211,14 @@ impl Catalog {
         let finding_set = RegexSet::new(file.finding.iter().map(|f| &f.pattern))
             .context("invalid finding pattern")?;
 
-        Ok(Catalog { categories, codes: file.code, index, rules, findings: file.finding, finding_set })
+        Ok(Catalog {
+            categories,
+            codes: file.code,
+            index,
+            rules,
+            findings: file.finding,
+            finding_set,
+        })
     }
 
     /// The seven categories, most urgent first.
@@ -282,8 +290,10 @@ impl Catalog {
     fn explain_entry(&self, entry: &CodeEntry, lang: Lang, out: &mut String) {
         let labels = crate::report::labels(lang);
         let category = self.category(&entry.category);
-        let _ = writeln!(out, "{} {}: {}", entry.source.as_str(), entry.code, entry.meaning.get(lang));
-        let _ = writeln!(out, "\n{}: {} ({})", labels.category, category.title.get(lang), category.id);
+        let _ =
+            writeln!(out, "{} {}: {}", entry.source.as_str(), entry.code, entry.meaning.get(lang));
+        let _ =
+            writeln!(out, "\n{}: {} ({})", labels.category, category.title.get(lang), category.id);
         let causes = entry.causes.get(lang);
         if !causes.is_empty() {
             let _ = writeln!(out, "\n{}:", labels.causes);
@@ -303,9 +313,13 @@ impl Catalog {
 }
 
 fn parse(name: &str, text: &str) -> anyhow::Result<CatalogFile> {
-    let file: CatalogFile = toml::from_str(text).map_err(|e| anyhow::anyhow!("invalid catalog {name}: {e}"))?;
+    let file: CatalogFile =
+        toml::from_str(text).map_err(|e| anyhow::anyhow!("invalid catalog {name}: {e}"))?;
     if file.version != 1 {
-        bail!("invalid catalog {name}: version {} is not supported; use `version = 1`", file.version);
+        bail!(
+            "invalid catalog {name}: version {} is not supported; use `version = 1`",
+            file.version
+        );
     }
     Ok(file)
 }

@@ -78,7 +78,11 @@ pub fn resolve_lang(explicit: Option<Lang>) -> Lang {
     for var in ["LC_ALL", "LC_MESSAGES", "LANG"] {
         match std::env::var(var) {
             Ok(value) if !value.is_empty() => {
-                return if value.to_ascii_lowercase().starts_with("zh") { Lang::Zh } else { Lang::En };
+                return if value.to_ascii_lowercase().starts_with("zh") {
+                    Lang::Zh
+                } else {
+                    Lang::En
+                };
             }
             _ => {}
         }

@@ -32,7 +32,8 @@ pub fn fold(reason: &str) -> String {
             .unwrap_or("n");
         // An OpenID mixes digits or capitals; a long lower-case word is text.
         let whole = &caps[0];
-        if name == "openid" && !whole.bytes().any(|b| b.is_ascii_digit() || b.is_ascii_uppercase()) {
+        if name == "openid" && !whole.bytes().any(|b| b.is_ascii_digit() || b.is_ascii_uppercase())
+        {
             return whole.to_owned();
         }
         format!("<{name}>")
@@ -54,9 +55,15 @@ mod tests {
     #[test]
     fn variable_parts_become_placeholders() {
         let cases = [
-            ("request:fail url not in domain list:203.0.113.5", "request:fail url not in domain list:<ip>"),
+            (
+                "request:fail url not in domain list:203.0.113.5",
+                "request:fail url not in domain list:<ip>",
+            ),
             ("connect wss://miniapp.agoraio.cn/203-0-113-9/api failed", "connect <url> failed"),
-            ("createSocketTask:fail wcwss taskID=9 exceed max concurrent count", "createSocketTask:fail wcwss taskID=<n> exceed max concurrent count"),
+            (
+                "createSocketTask:fail wcwss taskID=9 exceed max concurrent count",
+                "createSocketTask:fail wcwss taskID=<n> exceed max concurrent count",
+            ),
             ("invalid uid 4294967296", "invalid uid <n>"),
             ("user oXyZ0000000000000000000001 banned", "user <openid> banned"),
             ("sid 0123456789ABCDEF0123456789ABCDEF", "sid <id>"),

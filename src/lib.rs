@@ -47,7 +47,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     };
     if let Some(code) = &cli.explain {
         let text = catalog.explain(code, lang).with_context(|| {
-            format!("code `{code}` is not in the catalog; run --print-catalog to list the known codes")
+            format!(
+                "code `{code}` is not in the catalog; run --print-catalog to list the known codes"
+            )
         })?;
         stdout.write_all(text.as_bytes())?;
         return Ok(ExitCode::from(EXIT_OK));
@@ -62,7 +64,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     errors.append(&mut tally.errors);
     tally.errors = errors;
     for error in &tally.errors {
-        eprintln!("miniapp-triage: {}: {}", report::escape_text(&error.path), report::escape_text(&error.error));
+        eprintln!(
+            "miniapp-triage: {}: {}",
+            report::escape_text(&error.path),
+            report::escape_text(&error.error)
+        );
     }
 
     let report = Report::build(&tally, &catalog, lang);
@@ -80,12 +86,17 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 
 /// Scans inputs in parallel and merges their tallies in input order, so the
 /// result is the same for any number of threads.
-pub fn scan_all(inputs: &[Input], catalog: &Catalog, threads: Option<usize>) -> anyhow::Result<Tally> {
+pub fn scan_all(
+    inputs: &[Input],
+    catalog: &Catalog,
+    threads: Option<usize>,
+) -> anyhow::Result<Tally> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads.unwrap_or(0))
         .build()
         .context("cannot start the scanning threads")?;
-    let tallies: Vec<Tally> = pool.install(|| inputs.par_iter().map(|input| input::scan(input, catalog)).collect());
+    let tallies: Vec<Tally> =
+        pool.install(|| inputs.par_iter().map(|input| input::scan(input, catalog)).collect());
     let mut total = Tally::default();
     for tally in tallies {
         total.merge(tally);

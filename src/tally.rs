@@ -26,6 +26,33 @@ pub struct Location {
 }
 
 impl Location {
+    /// Ordering key: timed locations by time; untimed ones sort after
+    /// all timed ones so that a group's first and last prefer timed places.
+    fn time_key(&self) -> Option<i64> {
+        self.time.as_ref().and_then(Stamp::instant)
+    }
+
+    /// Returns true when `self` should replace `current` as a group's first
+    /// place. `self` comes later in input order, so ties keep `current`.
+    fn is_before(&self, current: &Location) -> bool {
+        match (self.time_key(), current.time_key()) {
+            (Some(a), Some(b)) => a < b,
+            (Some(_), None) => true,
+            _ => false,
+        }
+    }
+
+    /// Returns true when `self` should replace `current` as a group's last
+    /// place. `self` comes later in input order, so ties take `self`.
+    fn is_after(&self, current: &Location) -> bool {
+        match (self.time_key(), current.time_key()) {
+            (Some(a), Some(b)) => a >= b,
+            (Some(_), None) => true,
+            (None, Some(_)) => false,
+            (None, None) => true,
+        }
+    }
+
     fn new(path: &Arc<str>, context: &Context) -> Location {
         Location {
             path: Arc::clone(path),
@@ -52,6 +79,35 @@ pub struct ReasonTally {
     pub example: String,
     pub first: Location,
     pub last: Location,
+}
+
+/// A group's first and last place: the earliest and latest by time where
+/// the log has times, else by input order.
+trait Span {
+    fn span(&mut self) -> (&mut Location, &mut Location);
+
+    /// Widens the span with a place that comes later in input order.
+    fn observe(&mut self, here: &Location) {
+        let (first, last) = self.span();
+        if here.is_before(first) {
+            *first = here.clone();
+        }
+        if here.is_after(last) {
+            *last = here.clone();
+        }
+    }
+}
+
+impl Span for ReasonTally {
+    fn span(&mut self) -> (&mut Location, &mut Location) {
+        (&mut self.first, &mut self.last)
+    }
+}
+
+impl Span for FindingTally {
+    fn span(&mut self) -> (&mut Location, &mut Location) {
+        (&mut self.first, &mut self.last)
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -106,7 +162,11 @@ impl Tally {
             Hit::Event(event) => {
                 let folded = fold(&event.reason);
                 let class = catalog.classify(event.source, &event.code, &folded);
-                let key = CodeKey { source: event.source, code: event.code, category: class.category.to_owned() };
+                let key = CodeKey {
+                    source: event.source,
+                    code: event.code,
+                    category: class.category.to_owned(),
+                };
                 let group = self.codes.entry(key).or_default();
                 group.events += event.count;
                 add_user(&mut group.users, event.context.user.as_deref());
@@ -116,7 +176,7 @@ impl Tally {
                     .entry(folded)
                     .and_modify(|r| {
                         r.events += event.count;
-                        r.last = here.clone();
+                        r.observe(&here);
                     })
                     .or_insert_with(|| ReasonTally {
                         events: event.count,
@@ -135,7 +195,7 @@ impl Tally {
                     last: here.clone(),
                 });
                 group.events += finding.count;
-                group.last = here;
+                group.observe(&here);
                 add_user(&mut group.users, finding.context.user.as_deref());
             }
         }
@@ -152,7 +212,8 @@ impl Tally {
                     .entry(reason)
                     .and_modify(|mine| {
                         mine.events += r.events;
-                        mine.last = r.last.clone();
+                        mine.observe(&r.first);
+                        mine.observe(&r.last);
                     })
                     .or_insert(r);
             }
@@ -161,7 +222,8 @@ impl Tally {
             match self.findings.get_mut(&index) {
                 Some(ours) => {
                     ours.events += theirs.events;
-                    ours.last = theirs.last;
+                    ours.observe(&theirs.first);
+                    ours.observe(&theirs.last);
                     merge_users(&mut ours.users, theirs.users);
                 }
                 None => {

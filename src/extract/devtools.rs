@@ -55,7 +55,8 @@ pub fn property(line: &str) -> Option<(&str, String)> {
 
 fn unquote(raw: &str) -> String {
     let quoted = raw.len() >= 2
-        && ((raw.starts_with('"') && raw.ends_with('"')) || (raw.starts_with('\'') && raw.ends_with('\'')));
+        && ((raw.starts_with('"') && raw.ends_with('"'))
+            || (raw.starts_with('\'') && raw.ends_with('\'')));
     if !quoted {
         return raw.to_owned();
     }
@@ -130,7 +131,10 @@ mod tests {
 
     #[test]
     fn repeat_count_glued_to_source() {
-        assert_eq!(split_repeat("4agora-miniapp-sdk.js? [sm]:1 Mon"), (4, "agora-miniapp-sdk.js? [sm]:1 Mon"));
+        assert_eq!(
+            split_repeat("4agora-miniapp-sdk.js? [sm]:1 Mon"),
+            (4, "agora-miniapp-sdk.js? [sm]:1 Mon")
+        );
         assert_eq!(split_repeat("2index.js? [sm]:24 live-player code: 2103").0, 2);
         assert_eq!(split_repeat("index.js? [sm]:24 live-pusher code: 1005").0, 1);
         assert_eq!(split_repeat("AgoraRTC_N.js:5 00:22:45:841 x").0, 1);

@@ -8,9 +8,9 @@
 //! per line by [`text::scan`].
 
 mod devtools;
+pub mod relaxed;
 #[cfg(test)]
 mod tests;
-pub mod relaxed;
 mod text;
 pub mod time;
 mod walk;
@@ -21,7 +21,9 @@ use crate::catalog::Catalog;
 use time::Stamp;
 
 /// Where a code comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Source {
     /// An Agora Miniapp SDK error (`code` with `reason`).
@@ -35,7 +37,8 @@ pub enum Source {
 }
 
 impl Source {
-    pub const ALL: [Source; 4] = [Source::Agora, Source::LivePusher, Source::LivePlayer, Source::Wx];
+    pub const ALL: [Source; 4] =
+        [Source::Agora, Source::LivePusher, Source::LivePlayer, Source::Wx];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -216,7 +219,14 @@ impl<'c> Scanner<'c> {
         self.previous_codes = codes;
     }
 
-    fn add_property(&mut self, number: u64, count: u64, key: &str, value: String, out: &mut Vec<Hit>) {
+    fn add_property(
+        &mut self,
+        number: u64,
+        count: u64,
+        key: &str,
+        value: String,
+        out: &mut Vec<Hit>,
+    ) {
         let starts_new = key == "code" && self.block.code.is_some();
         if starts_new {
             self.flush_block(out);

@@ -24,9 +24,7 @@ impl Node {
     /// Returns the value of the first member named `key`, if this is an object.
     pub fn get(&self, key: &str) -> Option<&Node> {
         match self {
-            Node::Object(members, _) => {
-                members.iter().find(|(k, _)| k == key).map(|(_, v)| v)
-            }
+            Node::Object(members, _) => members.iter().find(|(k, _)| k == key).map(|(_, v)| v),
             _ => None,
         }
     }
@@ -264,7 +262,7 @@ impl Parser<'_> {
         let mut out = String::new();
         loop {
             let rest = &self.src[self.pos..];
-            let Some(stop) = rest.find(|c| c == quote as char || c == '\\' || c == '\n') else {
+            let Some(stop) = rest.find([quote as char, '\\', '\n']) else {
                 return Err(ParseError::Incomplete);
             };
             out.push_str(&rest[..stop]);
@@ -299,7 +297,8 @@ impl Parser<'_> {
                 {
                     self.pos += 2;
                     let low = self.hex4()?;
-                    let combined = 0x10000 + ((unit - 0xD800) << 10) + (low.wrapping_sub(0xDC00) & 0x3FF);
+                    let combined =
+                        0x10000 + ((unit - 0xD800) << 10) + (low.wrapping_sub(0xDC00) & 0x3FF);
                     char::from_u32(combined)
                 } else {
                     char::from_u32(unit)

@@ -81,7 +81,10 @@ fn sdk_25_and_onlog_array() {
 
 #[test]
 fn app_lines() {
-    check("2019/06/12 20:02:11:140: error: 501, reason: service process lost connection", &["agora:501"]);
+    check(
+        "2019/06/12 20:02:11:140: error: 501, reason: service process lost connection",
+        &["agora:501"],
+    );
     check("client join channel failed: 903 time out", &["agora:903"]);
     check("client init failed: [object Object] 431 invalid uid", &["agora:431"]);
     assert_eq!(reasons("error: 904, reason: websocket disconnected"), ["websocket disconnected"]);
@@ -99,7 +102,15 @@ fn lost_code_and_local_errors_are_findings() {
     assert_eq!(events(input), Vec::<String>::new());
     assert_eq!(
         findings(input),
-        ["lost-code×1", "invalid-app-id×1", "invalid-channel×1", "lost-code×1", "invalid-uid-type×1", "disconnected×3", "service-not-enabled×1"]
+        [
+            "lost-code×1",
+            "invalid-app-id×1",
+            "invalid-channel×1",
+            "lost-code×1",
+            "invalid-uid-type×1",
+            "disconnected×3",
+            "service-not-enabled×1"
+        ]
     );
 }
 
@@ -154,23 +165,47 @@ fn server_lines() {
         r#"{"time":"2024-03-04T09:20:00+08:00","level":"error","msg":"rtc error","code":434,"reason":"publish uid mismatch","openid":"oXyZ0000000000000000000002"}"#,
         &["agora:434"],
     );
-    check(r#"{"ts":"2024-03-04T09:20:01+08:00","event":"join","result":"1","err_code":"905","message":"connect websocket failed"}"#, &["agora:905"]);
+    check(
+        r#"{"ts":"2024-03-04T09:20:01+08:00","event":"join","result":"1","err_code":"905","message":"connect websocket failed"}"#,
+        &["agora:905"],
+    );
     check("2024-03-04 09:20:02.512 ERROR 811 --- [exec-7] c.e.RtcController : agora error code=429 reason=too many requests uid=77", &["agora:429"]);
-    assert_eq!(reasons("agora error code=429 reason=too many requests uid=77"), ["too many requests"]);
+    assert_eq!(
+        reasons("agora error code=429 reason=too many requests uid=77"),
+        ["too many requests"]
+    );
     assert_eq!(reasons(r#"code=431 reason="invalid uid" uid=5"#), ["invalid uid"]);
     check(r#"{"code":"901","reason":"socket disconnect"}"#, &["agora:901"]);
-    assert_eq!(reasons("code=433,reason=audience can not publish,channel=c1"), ["audience can not publish"]);
+    assert_eq!(
+        reasons("code=433,reason=audience can not publish,channel=c1"),
+        ["audience can not publish"]
+    );
     assert_eq!(reasons("|code=903|reason=time out|channel=c1|"), ["time out"]);
 }
 
 #[test]
 fn wechat_signals() {
     check("index.js? [sm]:31 live-pusher code: -1307", &["live-pusher:-1307"]);
-    check(r#"socket.js? [sm]:9 {"errMsg":"connectSocket:fail url not in domain list"}"#, &["wx:connectSocket"]);
-    check(r#"{errno: 600002, errMsg: "request:fail url not in domain list:203.0.113.5"}"#, &["wx:request"]);
-    check(r#"live-pusher statechange {code: 1102, message: "network disconnected"}"#, &["live-pusher:1102"]);
-    check(r#"live-pusher binderror {errCode: 10001, errMsg: "camera denied"}"#, &["live-pusher:10001"]);
-    check("client update player state, uid:123 code:2003 message:first frame", &["live-player:2003"]);
+    check(
+        r#"socket.js? [sm]:9 {"errMsg":"connectSocket:fail url not in domain list"}"#,
+        &["wx:connectSocket"],
+    );
+    check(
+        r#"{errno: 600002, errMsg: "request:fail url not in domain list:203.0.113.5"}"#,
+        &["wx:request"],
+    );
+    check(
+        r#"live-pusher statechange {code: 1102, message: "network disconnected"}"#,
+        &["live-pusher:1102"],
+    );
+    check(
+        r#"live-pusher binderror {errCode: 10001, errMsg: "camera denied"}"#,
+        &["live-pusher:10001"],
+    );
+    check(
+        "client update player state, uid:123 code:2003 message:first frame",
+        &["live-player:2003"],
+    );
     check(r#"{"errMsg":"request:ok"}"#, &[]);
 }
 
@@ -216,6 +251,7 @@ fn truncated_json_keeps_inner_record() {
 
 #[test]
 fn false_structure_start_is_replayed() {
-    let input = "function join() {\n    at join (a.js:1:2)\nerror: 904, reason: websocket disconnected";
+    let input =
+        "function join() {\n    at join (a.js:1:2)\nerror: 904, reason: websocket disconnected";
     check(input, &["agora:904"]);
 }

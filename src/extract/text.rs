@@ -55,15 +55,18 @@ static APP_FAILED: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 static API_FAIL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"\b(?P<api>[a-z][A-Za-z0-9]*):fail\b[^"'}\]\n]*"#).expect("api failure pattern is valid")
+    Regex::new(r#"\b(?P<api>[a-z][A-Za-z0-9]*):fail\b[^"'}\]\n]*"#)
+        .expect("api failure pattern is valid")
 });
 
 static SOCKET_EXCEPTION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"\bexception on[A-Z][A-Za-z]* fail\b[^"'}\]\n]*"#).expect("socket exception pattern is valid")
+    Regex::new(r#"\bexception on[A-Z][A-Za-z]* fail\b[^"'}\]\n]*"#)
+        .expect("socket exception pattern is valid")
 });
 
 static COMPONENT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\blive-?(?P<a>pusher|player)\b|\b(?P<b>pusher|player)\b").expect("component pattern is valid")
+    Regex::new(r"(?i)\blive-?(?P<a>pusher|player)\b|\b(?P<b>pusher|player)\b")
+        .expect("component pattern is valid")
 });
 
 static USER: LazyLock<Regex> = LazyLock::new(|| {
@@ -140,7 +143,13 @@ impl Scan<'_> {
         Unit { events, open_at }
     }
 
-    fn text_rules(&self, text: &str, context: &Context, hint: Option<Source>, out: &mut Vec<Hit>) -> usize {
+    fn text_rules(
+        &self,
+        text: &str,
+        context: &Context,
+        hint: Option<Source>,
+        out: &mut Vec<Hit>,
+    ) -> usize {
         if !text.bytes().any(|b| b.is_ascii_digit() || b == b':') {
             return 0;
         }
@@ -188,7 +197,8 @@ impl Scan<'_> {
         let mut events = 0;
         for (i, caps) in keys.iter().enumerate() {
             let whole = caps.get(0).expect("match");
-            let segment_end = keys.get(i + 1).map_or(text.len(), |next| next.get(0).expect("match").start());
+            let segment_end =
+                keys.get(i + 1).map_or(text.len(), |next| next.get(0).expect("match").start());
             let segment = &text[whole.end()..segment_end];
             let key = &caps["key"];
             let code = &caps["num"];
@@ -228,7 +238,14 @@ impl Scan<'_> {
         }
     }
 
-    pub(super) fn push(&self, out: &mut Vec<Hit>, source: Source, code: &str, reason: &str, context: &Context) {
+    pub(super) fn push(
+        &self,
+        out: &mut Vec<Hit>,
+        source: Source,
+        code: &str,
+        reason: &str,
+        context: &Context,
+    ) {
         out.push(Hit::Event(Event {
             source,
             code: normalise_code(code),
@@ -267,13 +284,15 @@ fn find_value(segment: &str, key: &str) -> Option<(String, usize)> {
 fn read_value(text: &str, equals: bool) -> (String, usize) {
     static NEXT_EQ: LazyLock<Regex> =
         LazyLock::new(|| Regex::new(r"(?:\s+|\s*[,;|&]\s*)[A-Za-z_][\w.]*=").expect("valid"));
-    static NEXT_COLON: LazyLock<Regex> =
-        LazyLock::new(|| Regex::new(r#"(?:,\s*|\s+)["']?[A-Za-z_]\w*["']?\s*[:=]\s|,\s*[A-Za-z_]\w*[:=]|\s+[A-Za-z_]\w*[:=]\S"#).expect("valid"));
+    static NEXT_COLON: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r#"(?:,\s*|\s+)["']?[A-Za-z_]\w*["']?\s*[:=]\s|,\s*[A-Za-z_]\w*[:=]|\s+[A-Za-z_]\w*[:=]\S"#).expect("valid")
+    });
 
     if let Some((value, end)) = relaxed::parse_string(text, 0) {
         return (value, end);
     }
-    let stop = if equals { NEXT_EQ.find(text) } else { NEXT_COLON.find(text) }.map_or(text.len(), |m| m.start());
+    let stop = if equals { NEXT_EQ.find(text) } else { NEXT_COLON.find(text) }
+        .map_or(text.len(), |m| m.start());
     let value = text[..stop].trim().trim_end_matches([',', ';', '|', '}', ')']).trim_end();
     (value.to_owned(), stop)
 }
@@ -294,7 +313,9 @@ fn fill_user(text: &str, hits: &mut [Hit]) {
         if context.user.is_none() {
             context.user = found
                 .get_or_insert_with(|| {
-                    USER.captures(text).and_then(|c| c.name("openid").or(c.name("uid"))).map(|m| m.as_str().to_owned())
+                    USER.captures(text)
+                        .and_then(|c| c.name("openid").or(c.name("uid")))
+                        .map(|m| m.as_str().to_owned())
                 })
                 .clone();
         }

@@ -25,11 +25,45 @@ impl Stamp {
             Stamp::Zoned(s) | Stamp::Local(s) => s,
         }
     }
+
+    /// Milliseconds since the Unix epoch, for ordering. A local time is
+    /// read as if it were UTC.
+    // NOTE: so local and zoned times of one group can be misordered by up
+    // to the local offset.
+    pub fn instant(&self) -> Option<i64> {
+        let text = self.text();
+        let field = |range: std::ops::Range<usize>| text.get(range)?.parse::<i64>().ok();
+        let (year, month, day) = (field(0..4)?, field(5..7)?, field(8..10)?);
+        let (hour, minute, second) = (field(11..13)?, field(14..16)?, field(17..19)?);
+        let mut rest = &text[19..];
+        let mut millis = 0;
+        if let Some(frac) = rest.strip_prefix('.') {
+            let digits = frac.bytes().take_while(u8::is_ascii_digit).count();
+            let padded = format!("{:0<3}", &frac[..digits.min(3)]);
+            millis = padded.parse::<i64>().ok()?;
+            rest = &frac[digits..];
+        }
+        let offset_minutes = match rest.as_bytes().first() {
+            Some(sign @ (b'+' | b'-')) => {
+                let hours: i64 = rest.get(1..3)?.parse().ok()?;
+                let minutes: i64 = rest.get(4..6)?.parse().ok()?;
+                let total = hours * 60 + minutes;
+                if *sign == b'+' {
+                    total
+                } else {
+                    -total
+                }
+            }
+            _ => 0,
+        };
+        let days = days_from_civil(year, month as u32, day as u32);
+        let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offset_minutes * 60;
+        Some(seconds * 1000 + millis)
+    }
 }
 
-const MONTHS: [&str; 12] = [
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-];
+const MONTHS: [&str; 12] =
+    ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
 static TIME: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
@@ -71,9 +105,9 @@ pub fn find(line: &str) -> Option<Stamp> {
     }
     if let Some(year) = caps.name("sy") {
         let field = |name: &str| caps[name].parse::<u32>().unwrap_or(0);
-        let millis = caps.name("sms").map_or(String::new(), |m| {
-            format!(".{:03}", m.as_str().parse::<u32>().unwrap_or(0))
-        });
+        let millis = caps
+            .name("sms")
+            .map_or(String::new(), |m| format!(".{:03}", m.as_str().parse::<u32>().unwrap_or(0)));
         return Some(Stamp::Local(format!(
             "{}-{:02}-{:02}T{:02}:{:02}:{:02}{millis}",
             year.as_str(),
@@ -131,6 +165,18 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
     (year, month, day)
 }
 
+/// Converts a civil date to days since 1970-01-01 (Howard Hinnant's
+/// `days_from_civil`).
+fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let yoe = year.rem_euclid(400);
+    let month = i64::from(month);
+    let doy = (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
 fn month_number(name: &str) -> Option<usize> {
     MONTHS.iter().position(|m| *m == name).map(|i| i + 1)
 }
@@ -159,8 +205,14 @@ mod tests {
 
     #[test]
     fn iso_with_and_without_offset() {
-        assert_eq!(find(r#"{"time":"2024-03-04T09:20:00+08:00"}"#), zoned("2024-03-04T09:20:00+08:00"));
-        assert_eq!(find("2024-03-04 09:20:02.512 ERROR"), Some(Stamp::Local("2024-03-04T09:20:02.512".into())));
+        assert_eq!(
+            find(r#"{"time":"2024-03-04T09:20:00+08:00"}"#),
+            zoned("2024-03-04T09:20:00+08:00")
+        );
+        assert_eq!(
+            find("2024-03-04 09:20:02.512 ERROR"),
+            Some(Stamp::Local("2024-03-04T09:20:02.512".into()))
+        );
         assert_eq!(find("at 2024-03-04T01:20:02Z"), zoned("2024-03-04T01:20:02Z"));
     }
 
@@ -174,6 +226,22 @@ mod tests {
     fn common_log_format() {
         let line = r#"1.2.3.4 - - [04/Mar/2024:09:30:00 +0800] "GET / HTTP/1.1""#;
         assert_eq!(find(line), zoned("2024-03-04T09:30:00+08:00"));
+    }
+
+    #[test]
+    fn instants_order_across_offsets() {
+        let tokyo = Stamp::Zoned("2024-03-04T10:00:00+09:00".into());
+        let beijing = Stamp::Zoned("2024-03-04T09:30:00+08:00".into());
+        assert_eq!(tokyo.instant(), Some(1_709_514_000_000));
+        assert!(tokyo.instant() < beijing.instant());
+        assert_eq!(
+            Stamp::Zoned("2024-03-04T01:12:40.123Z".into()).instant(),
+            Some(1_709_514_760_123)
+        );
+        assert_eq!(
+            Stamp::Local("2019-06-12T20:01:07.008".into()).instant(),
+            Some(1_560_369_667_008)
+        );
     }
 
     #[test]

@@ -21,7 +21,11 @@ impl LineMap<'_> {
 
 /// What one object means on its own.
 enum ObjectKind {
-    Event { source: Source, code: String, reason: String },
+    Event {
+        source: Source,
+        code: String,
+        reason: String,
+    },
     /// A success record such as `{"code":0,"msg":"ok"}` or an `errMsg`
     /// ending in `:ok`. Its strings are not scanned further.
     Success,
@@ -31,7 +35,13 @@ enum ObjectKind {
 
 impl Scan<'_> {
     /// Walks a parsed structure and returns the number of events found.
-    pub fn structure(&self, node: &Node, context: &Context, lines: Option<&LineMap>, out: &mut Vec<Hit>) -> usize {
+    pub fn structure(
+        &self,
+        node: &Node,
+        context: &Context,
+        lines: Option<&LineMap>,
+        out: &mut Vec<Hit>,
+    ) -> usize {
         self.node(node, context, None, lines, 0, out)
     }
 
@@ -76,7 +86,9 @@ impl Scan<'_> {
                 }
                 events
             }
-            Node::Str(text) if text.len() >= 4 => self.unit(text, context, hint, depth + 1, out).events,
+            Node::Str(text) if text.len() >= 4 => {
+                self.unit(text, context, hint, depth + 1, out).events
+            }
             _ => 0,
         }
     }
@@ -102,10 +114,18 @@ fn classify_object(node: &Node, hint: Option<Source>) -> ObjectKind {
             return ObjectKind::Success;
         }
         if let Some(api) = failed_api(err_msg) {
-            return ObjectKind::Event { source: Source::Wx, code: api.to_owned(), reason: err_msg.to_owned() };
+            return ObjectKind::Event {
+                source: Source::Wx,
+                code: api.to_owned(),
+                reason: err_msg.to_owned(),
+            };
         }
         if err_msg.starts_with("exception on") {
-            return ObjectKind::Event { source: Source::Wx, code: "SocketTask".into(), reason: err_msg.to_owned() };
+            return ObjectKind::Event {
+                source: Source::Wx,
+                code: "SocketTask".into(),
+                reason: err_msg.to_owned(),
+            };
         }
     }
     if let (Some(source), Some(code)) = (hint, int("code")) {
@@ -122,14 +142,20 @@ fn agora(code: &str, reason: &str) -> ObjectKind {
     if is_success(code) {
         ObjectKind::Success
     } else {
-        ObjectKind::Event { source: Source::Agora, code: code.to_owned(), reason: reason.to_owned() }
+        ObjectKind::Event {
+            source: Source::Agora,
+            code: code.to_owned(),
+            reason: reason.to_owned(),
+        }
     }
 }
 
 /// Returns `request` for `request:fail timeout`.
 fn failed_api(err_msg: &str) -> Option<&str> {
     let (api, rest) = err_msg.split_once(':')?;
-    let valid = !api.is_empty() && api.bytes().all(|b| b.is_ascii_alphanumeric()) && api.as_bytes()[0].is_ascii_lowercase();
+    let valid = !api.is_empty()
+        && api.bytes().all(|b| b.is_ascii_alphanumeric())
+        && api.as_bytes()[0].is_ascii_lowercase();
     (valid && rest.starts_with("fail")).then_some(api)
 }
 

@@ -37,7 +37,8 @@ pub struct Decoded {
 pub fn decode(raw: Box<dyn Read + Send>) -> io::Result<Decoded> {
     let (sample, rest) = take_sample(raw)?;
     if sample.starts_with(&[0x1f, 0x8b]) {
-        let unzipped: Box<dyn Read + Send> = Box::new(MultiGzDecoder::new(Cursor::new(sample).chain(rest)));
+        let unzipped: Box<dyn Read + Send> =
+            Box::new(MultiGzDecoder::new(Cursor::new(sample).chain(rest)));
         let (sample, rest) = take_sample(unzipped)?;
         let mut decoded = decode_text(sample, rest);
         decoded.gzip = true;
@@ -56,7 +57,9 @@ fn decode_text(sample: Vec<u8>, rest: Box<dyn Read + Send>) -> Decoded {
     let detected = detect(&sample);
     let stream = Cursor::new(sample).chain(rest);
     let reader: Box<dyn BufRead + Send> = match detected {
-        Detected::Utf8 | Detected::Binary => Box::new(BufReader::with_capacity(BUFFER_BYTES, stream)),
+        Detected::Utf8 | Detected::Binary => {
+            Box::new(BufReader::with_capacity(BUFFER_BYTES, stream))
+        }
         Detected::Utf16Le => transcode(stream, UTF_16LE),
         Detected::Utf16Be => transcode(stream, UTF_16BE),
         Detected::Gb18030 => transcode(stream, GB18030),
@@ -64,9 +67,13 @@ fn decode_text(sample: Vec<u8>, rest: Box<dyn Read + Send>) -> Decoded {
     Decoded { reader, detected, gzip: false }
 }
 
-fn transcode(stream: impl Read + Send + 'static, encoding: &'static Encoding) -> Box<dyn BufRead + Send> {
+fn transcode(
+    stream: impl Read + Send + 'static,
+    encoding: &'static Encoding,
+) -> Box<dyn BufRead + Send> {
     // A BOM, when present, wins over the detected encoding and is removed.
-    let decoder = DecodeReaderBytesBuilder::new().encoding(Some(encoding)).bom_override(true).build(stream);
+    let decoder =
+        DecodeReaderBytesBuilder::new().encoding(Some(encoding)).bom_override(true).build(stream);
     Box::new(BufReader::with_capacity(BUFFER_BYTES, decoder))
 }
 
@@ -147,6 +154,9 @@ mod tests {
 
     #[test]
     fn nul_bytes_mean_binary() {
-        assert_eq!(detect(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\x01\0\0\0\x01\0\x08\x06\0\0\0"), Detected::Binary);
+        assert_eq!(
+            detect(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\x01\0\0\0\x01\0\x08\x06\0\0\0"),
+            Detected::Binary
+        );
     }
 }

@@ -49,7 +49,9 @@ pub fn expand(paths: &[PathBuf]) -> (Vec<Input>, Vec<InputError>) {
         match std::fs::metadata(path) {
             Ok(meta) if meta.is_dir() => walk(path, &mut inputs, &mut errors),
             Ok(_) => inputs.push(Input::File(path.clone())),
-            Err(e) => errors.push(InputError { path: path.display().to_string(), error: describe(&e) }),
+            Err(e) => {
+                errors.push(InputError { path: path.display().to_string(), error: describe(&e) })
+            }
         }
     }
     (inputs, errors)
@@ -62,9 +64,13 @@ fn walk(root: &Path, inputs: &mut Vec<Input>, errors: &mut Vec<InputError>) {
             Ok(entry) if entry.file_type().is_file() => inputs.push(Input::File(entry.into_path())),
             Ok(_) => {}
             Err(e) => {
-                let path = e.path().map_or_else(|| root.display().to_string(), |p| p.display().to_string());
+                let path = e
+                    .path()
+                    .map_or_else(|| root.display().to_string(), |p| p.display().to_string());
                 let error = match (e.loop_ancestor(), e.io_error()) {
-                    (Some(ancestor), _) => format!("symbolic link loop back to {}; not followed", ancestor.display()),
+                    (Some(ancestor), _) => {
+                        format!("symbolic link loop back to {}; not followed", ancestor.display())
+                    }
                     (None, Some(io)) => describe(io),
                     (None, None) => e.to_string(),
                 };
@@ -78,7 +84,9 @@ fn walk(root: &Path, inputs: &mut Vec<Input>, errors: &mut Vec<InputError>) {
 pub fn describe(error: &io::Error) -> String {
     match error.kind() {
         io::ErrorKind::NotFound => "no such file or directory; check the path".to_owned(),
-        io::ErrorKind::PermissionDenied => "permission denied; check the file's read permission".to_owned(),
+        io::ErrorKind::PermissionDenied => {
+            "permission denied; check the file's read permission".to_owned()
+        }
         io::ErrorKind::InvalidInput | io::ErrorKind::InvalidData | io::ErrorKind::UnexpectedEof => {
             format!("corrupt or truncated data ({error}); the events before the damage are counted")
         }
@@ -125,7 +133,12 @@ pub fn scan(input: &Input, catalog: &Catalog) -> Tally {
     tally
 }
 
-fn read_lines(raw: Box<dyn Read + Send>, catalog: &Catalog, name: &Arc<str>, tally: &mut Tally) -> io::Result<()> {
+fn read_lines(
+    raw: Box<dyn Read + Send>,
+    catalog: &Catalog,
+    name: &Arc<str>,
+    tally: &mut Tally,
+) -> io::Result<()> {
     let decoded = decode::decode(raw)?;
     tally.files = 1;
     if decoded.detected == Detected::Binary {

@@ -181,13 +181,17 @@ impl Report {
                         last: LocationEntry::new(&r.last),
                     })
                     .collect();
-                reasons.sort_by(|a, b| b.events.cmp(&a.events).then_with(|| a.reason.cmp(&b.reason)));
+                reasons
+                    .sort_by(|a, b| b.events.cmp(&a.events).then_with(|| a.reason.cmp(&b.reason)));
                 CodeReport {
                     source: key.source,
                     code: key.code.clone(),
                     category: key.category.clone(),
                     known: entry.is_some(),
-                    meaning: entry.map_or_else(|| labels(lang).not_in_catalog.to_owned(), |e| e.meaning.get(lang).to_owned()),
+                    meaning: entry.map_or_else(
+                        || labels(lang).not_in_catalog.to_owned(),
+                        |e| e.meaning.get(lang).to_owned(),
+                    ),
                     remedy: entry.map(|e| e.remedy.get(lang).to_owned()),
                     events: group.events,
                     users: group.users.len(),
@@ -240,8 +244,11 @@ impl Report {
             })
             .collect();
 
-        let mut errors: Vec<ErrorEntry> =
-            tally.errors.iter().map(|e| ErrorEntry { path: e.path.clone(), error: e.error.clone() }).collect();
+        let mut errors: Vec<ErrorEntry> = tally
+            .errors
+            .iter()
+            .map(|e| ErrorEntry { path: e.path.clone(), error: e.error.clone() })
+            .collect();
         errors.dedup_by(|a, b| a.path == b.path && a.error == b.error);
 
         Report {

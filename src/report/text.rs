@@ -18,6 +18,17 @@ use crate::catalog::Lang;
 /// Reasons shown per code; the rest are summarised in one line.
 const TOP_REASONS: usize = 3;
 
+/// Meanings wider than this are not padded, so one long meaning does not
+/// push every count to the right.
+const MAX_MEANING_WIDTH: usize = 44;
+
+/// Column widths shared by all sections, so counts line up.
+#[derive(Clone, Copy)]
+struct Widths {
+    label: usize,
+    meaning: usize,
+}
+
 pub struct TextOptions {
     pub lang: Lang,
     pub color: bool,
@@ -97,10 +108,21 @@ pub fn render_text(report: &Report, options: &TextOptions) -> String {
         .chain(report.findings.iter().map(|f| f.id.width()))
         .max()
         .unwrap_or(0);
+    let meaning_width = report
+        .codes
+        .iter()
+        .map(|c| c.meaning.width())
+        .chain(report.findings.iter().map(|f| f.meaning.width()))
+        .max()
+        .unwrap_or(0)
+        .min(MAX_MEANING_WIDTH);
+    let widths = Widths { label: label_width, meaning: meaning_width };
 
     for category in &report.categories {
-        let codes: Vec<&CodeReport> = report.codes.iter().filter(|c| c.category == category.id).collect();
-        let findings: Vec<&FindingReport> = report.findings.iter().filter(|f| f.category == category.id).collect();
+        let codes: Vec<&CodeReport> =
+            report.codes.iter().filter(|c| c.category == category.id).collect();
+        let findings: Vec<&FindingReport> =
+            report.findings.iter().filter(|f| f.category == category.id).collect();
         if codes.is_empty() && findings.is_empty() {
             continue;
         }
@@ -117,10 +139,10 @@ pub fn render_text(report: &Report, options: &TextOptions) -> String {
             w.line(&format!("  {line}"));
         }
         for code in codes {
-            code_block(&mut w, code, label_width);
+            code_block(&mut w, code, widths);
         }
         for finding in findings {
-            finding_block(&mut w, finding, label_width);
+            finding_block(&mut w, finding, widths);
         }
     }
 
@@ -136,18 +158,28 @@ fn code_label(code: &CodeReport) -> String {
     format!("{} {}", code.source.as_str(), escape(&code.code))
 }
 
-fn code_block(w: &mut Writer, code: &CodeReport, label_width: usize) {
+fn code_block(w: &mut Writer, code: &CodeReport, widths: Widths) {
     let labels = w.labels;
     let mut counts = labels.count(code.events, labels.event, labels.events);
     if code.users > 0 {
         let _ = write!(counts, " · {}", labels.count(code.users as u64, labels.user, labels.users));
     }
     w.line("");
-    let label = w.paint(Style::Bold, &pad(&code_label(code), label_width));
-    w.line(&format!("  {label}  {}  {counts}", code.meaning));
-    let count_width = code.reasons.iter().take(TOP_REASONS).map(|r| group_digits(r.events).len()).max().unwrap_or(1);
+    let label = w.paint(Style::Bold, &pad(&code_label(code), widths.label));
+    w.line(&format!("  {label}  {}  {counts}", pad(&code.meaning, widths.meaning)));
+    let count_width = code
+        .reasons
+        .iter()
+        .take(TOP_REASONS)
+        .map(|r| group_digits(r.events).len())
+        .max()
+        .unwrap_or(1);
     for reason in code.reasons.iter().take(TOP_REASONS) {
-        let text = if reason.reason.is_empty() { labels.no_reason.to_owned() } else { escape(&reason.reason) };
+        let text = if reason.reason.is_empty() {
+            labels.no_reason.to_owned()
+        } else {
+            escape(&reason.reason)
+        };
         w.line(&format!("    {:>count_width$}  {text}", group_digits(reason.events)));
         let indent = " ".repeat(count_width + 6);
         if let Some(cause) = &reason.cause {
@@ -162,16 +194,20 @@ fn code_block(w: &mut Writer, code: &CodeReport, label_width: usize) {
     let hidden = code.reasons.len().saturating_sub(TOP_REASONS);
     if hidden > 0 {
         let rest: u64 = code.reasons.iter().skip(TOP_REASONS).map(|r| r.events).sum();
-        w.line(&format!("    … {hidden} {} ({})", labels.more_reasons, labels.count(rest, labels.event, labels.events)));
+        w.line(&format!(
+            "    … {hidden} {} ({})",
+            labels.more_reasons,
+            labels.count(rest, labels.event, labels.events)
+        ));
     }
 }
 
-fn finding_block(w: &mut Writer, finding: &FindingReport, label_width: usize) {
+fn finding_block(w: &mut Writer, finding: &FindingReport, widths: Widths) {
     let labels = w.labels;
     w.line("");
-    let label = w.paint(Style::Bold, &pad(&finding.id, label_width));
+    let label = w.paint(Style::Bold, &pad(&finding.id, widths.label));
     let counts = labels.count(finding.events, labels.event, labels.events);
-    w.line(&format!("  {label}  {}  {counts}", finding.meaning));
+    w.line(&format!("  {label}  {}  {counts}", pad(&finding.meaning, widths.meaning)));
     w.line(&format!("      {}: {}", labels.fix, finding.fix));
     if let Some(range) = time_range(&finding.first, &finding.last) {
         w.line(&format!("      {}: {range}", labels.seen));
@@ -183,7 +219,11 @@ fn finding_block(w: &mut Writer, finding: &FindingReport, label_width: usize) {
 /// The `none` category in one line: how many events, and which codes.
 fn informational_line(w: &mut Writer, title: &str, events: u64, codes: &[&CodeReport]) {
     let labels = w.labels;
-    let list: Vec<String> = codes.iter().take(8).map(|c| format!("{} ×{}", code_label(c), group_digits(c.events))).collect();
+    let list: Vec<String> = codes
+        .iter()
+        .take(8)
+        .map(|c| format!("{} ×{}", code_label(c), group_digits(c.events)))
+        .collect();
     let more = if codes.len() > 8 { ", …" } else { "" };
     w.line("");
     let heading = w.paint(Style::Dim, &format!("NONE · {title}"));
@@ -209,7 +249,13 @@ fn footer(w: &mut Writer, report: &Report) {
         labels.bytes
     ));
     if s.long_lines > 0 {
-        w.line(&format!("{} {} (> {} {})", group_digits(s.long_lines), labels.long_lines, group_digits(s.max_line_bytes as u64), labels.bytes));
+        w.line(&format!(
+            "{} {} (> {} {})",
+            group_digits(s.long_lines),
+            labels.long_lines,
+            group_digits(s.max_line_bytes as u64),
+            labels.bytes
+        ));
     }
     for skipped in &s.skipped {
         w.line(&format!("{}: {} ({})", labels.skipped, escape(&skipped.path), skipped.reason));

@@ -19,11 +19,15 @@ fn fixture_counts_match_hand_counts() {
         let path = Path::new("fixtures").join(&relative);
         let (code, report) = json_report(&["--lang", "en", path.to_str().unwrap()]);
         assert_eq!(code, 0, "exit status for {}", path.display());
-        let counts_path = root().join("tests/expected").join(format!("{}.counts", relative.display()));
+        let counts_path =
+            root().join("tests/expected").join(format!("{}.counts", relative.display()));
         let expected = read_counts(&counts_path);
         let actual = count_lines(&report);
         if expected != actual {
-            failures.push(format!("{}\n  expected: {expected:?}\n  actual:   {actual:?}", path.display()));
+            failures.push(format!(
+                "{}\n  expected: {expected:?}\n  actual:   {actual:?}",
+                path.display()
+            ));
         }
     }
     assert!(failures.is_empty(), "fixtures whose counts differ:\n{}", failures.join("\n"));
@@ -36,8 +40,10 @@ fn fixture_reports_match_expected_json() {
     let mut failures = Vec::new();
     for relative in files_under(&fixtures) {
         let path = Path::new("fixtures").join(&relative);
-        let output = triage().args(["--format", "json", "--lang", "en"]).arg(&path).output().unwrap();
-        let expected_path = root().join("tests/expected").join(format!("{}.json", relative.display()));
+        let output =
+            triage().args(["--format", "json", "--lang", "en"]).arg(&path).output().unwrap();
+        let expected_path =
+            root().join("tests/expected").join(format!("{}.json", relative.display()));
         let actual = String::from_utf8(output.stdout).expect("JSON output is UTF-8");
         if bless {
             std::fs::create_dir_all(expected_path.parent().unwrap()).unwrap();
@@ -46,11 +52,19 @@ fn fixture_reports_match_expected_json() {
         }
         match std::fs::read_to_string(&expected_path) {
             Ok(expected) if expected == actual => {}
-            Ok(_) => failures.push(format!("{} differs from {}", path.display(), expected_path.display())),
+            Ok(_) => failures.push(format!(
+                "{} differs from {}",
+                path.display(),
+                expected_path.display()
+            )),
             Err(e) => failures.push(format!("{}: {e}", expected_path.display())),
         }
     }
-    assert!(failures.is_empty(), "reports that differ (BLESS=1 regenerates them):\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "reports that differ (BLESS=1 regenerates them):\n{}",
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -59,7 +73,9 @@ fn whole_fixture_tree_adds_up() {
     assert_eq!(code, 0);
     let mut expected_events = 0;
     for relative in files_under(&root().join("fixtures")) {
-        let counts = read_counts(&root().join("tests/expected").join(format!("{}.counts", relative.display())));
+        let counts = read_counts(
+            &root().join("tests/expected").join(format!("{}.counts", relative.display())),
+        );
         expected_events += counts
             .iter()
             .filter(|l| !l.starts_with("finding "))

@@ -68,7 +68,8 @@ pub fn count_lines(report: &Value) -> Vec<String> {
 
 /// Reads a `.counts` file: its non-comment lines, sorted.
 pub fn read_counts(path: &Path) -> Vec<String> {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     let mut lines: Vec<String> = text
         .lines()
         .map(str::trim)
