@@ -248,6 +248,9 @@ impl Catalog {
 
     /// Returns the first finding whose pattern matches `text`.
     pub fn match_finding(&self, text: &str) -> Option<usize> {
+        if !self.finding_set.is_match(text) {
+            return None;
+        }
         self.finding_set.matches(text).iter().next()
     }
 

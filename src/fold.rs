@@ -9,11 +9,11 @@ use regex::{Captures, Regex};
 
 static VARIABLE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
-        r"(?P<url>\b[A-Za-z][A-Za-z0-9+.-]*://[^\s`'<>]+)",
-        r"|(?P<uuid>\b[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\b)",
-        r"|(?P<ip>\b\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?\b)",
-        r"|(?P<openid>\bo[A-Za-z0-9_-]{19,39}\b)",
-        r"|(?P<id>\b[0-9A-Fa-f]{16,}\b)",
+        r"(?P<url>(?-u:\b)[A-Za-z][A-Za-z0-9+.-]*://[^\s`'<>]+)",
+        r"|(?P<uuid>(?-u:\b)[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}(?-u:\b))",
+        r"|(?P<ip>(?-u:\b)\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?(?-u:\b))",
+        r"|(?P<openid>(?-u:\b)o[A-Za-z0-9_-]{19,39}(?-u:\b))",
+        r"|(?P<id>(?-u:\b)[0-9A-Fa-f]{16,}(?-u:\b))",
         r"|(?P<n>\d+(?:\.\d+)?)",
     ))
     .expect("fold pattern is valid")

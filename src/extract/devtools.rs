@@ -19,6 +19,9 @@ static SOURCE_LOCATION: LazyLock<Regex> = LazyLock::new(|| {
 /// Splits a DevTools repeat count off the line. Returns the count (1 when
 /// there is none) and the line without the count, source location kept.
 pub fn split_repeat(line: &str) -> (u64, &str) {
+    if !line.starts_with(|c: char| c.is_ascii_digit()) {
+        return (1, line);
+    }
     let Some(caps) = SOURCE_LOCATION.captures(line) else {
         return (1, line);
     };
@@ -39,6 +42,7 @@ pub fn is_noise(line: &str) -> bool {
 /// that make an event; other property lines return `("", "")` so that
 /// they continue the block.
 pub fn property(line: &str) -> Option<(&str, String)> {
+    memchr::memchr(b':', line.as_bytes())?;
     static PROPERTY: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(r#"^\s*(?:[▶▼►]\s*)?(?:"(?P<q>[A-Za-z_$][\w$]*)"|'(?P<s>[A-Za-z_$][\w$]*)'|(?P<k>[A-Za-z_$][\w$]*|\[\[[A-Za-z]+\]\]))\s*:\s*(?P<v>.*?)\s*,?\s*$"#)
             .expect("property pattern is valid")
@@ -74,7 +78,7 @@ fn unquote(raw: &str) -> String {
 /// frame (`    at foo (a.js:1:2)`) is not, which ends a false start early.
 pub fn continues_structure(line: &str) -> bool {
     static CONTINUATION: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r#"^\s*(?:$|["'{}\[\]\d…-]|\.\.\.|(?:true|false|null|undefined)\b|[A-Za-z_$][\w$]*\s*:|\[\[)"#)
+        Regex::new(r#"^\s*(?:$|["'{}\[\]\d…-]|\.\.\.|(?:true|false|null|undefined)(?-u:\b)|[A-Za-z_$][\w$]*\s*:|\[\[)"#)
             .expect("continuation pattern is valid")
     });
     CONTINUATION.is_match(line)

@@ -40,7 +40,7 @@ static CODE_KEY: LazyLock<Regex> = LazyLock::new(|| {
     // A preceding `?`, `&`, `.` or word character rules out query strings
     // (`?code=905`), property paths (`e.code`) and longer keys (`errcode`,
     // `status_code`).
-    Regex::new(r#"(?:^|[^\w?&./=$-])["']?(?P<key>code|err_code|errCode|error)["']?\s*[:：=]\s*["']?(?P<num>-?\d{1,12})\b["']?"#)
+    Regex::new(r#"(?:^|[^\w?&./=$-])["']?(?P<key>code|err_code|errCode|error)["']?\s*[:：=]\s*["']?(?P<num>-?\d{1,12})(?-u:\b)["']?"#)
         .expect("code key pattern is valid")
 });
 
@@ -50,27 +50,31 @@ static REASON_KEY: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 static APP_FAILED: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\bfailed:?\s+(?:\[object Object\]\s+)?(?P<code>\d{3})\s+(?P<reason>\S.*?)\s*$")
-        .expect("app failure pattern is valid")
+    Regex::new(
+        r"(?-u:\b)failed:?\s+(?:\[object Object\]\s+)?(?P<code>\d{3})\s+(?P<reason>\S.*?)\s*$",
+    )
+    .expect("app failure pattern is valid")
 });
 
 static API_FAIL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"\b(?P<api>[a-z][A-Za-z0-9]*):fail\b[^"'}\]\n]*"#)
+    Regex::new(r#"(?-u:\b)(?P<api>[a-z][A-Za-z0-9]*):fail(?-u:\b)[^"'}\]\n]*"#)
         .expect("api failure pattern is valid")
 });
 
 static SOCKET_EXCEPTION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"\bexception on[A-Z][A-Za-z]* fail\b[^"'}\]\n]*"#)
+    Regex::new(r#"(?-u:\b)exception on[A-Z][A-Za-z]* fail(?-u:\b)[^"'}\]\n]*"#)
         .expect("socket exception pattern is valid")
 });
 
 static COMPONENT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\blive-?(?P<a>pusher|player)\b|\b(?P<b>pusher|player)\b")
-        .expect("component pattern is valid")
+    Regex::new(
+        r"(?i)(?-u:\b)live-?(?P<a>pusher|player)(?-u:\b)|(?-u:\b)(?P<b>pusher|player)(?-u:\b)",
+    )
+    .expect("component pattern is valid")
 });
 
 static USER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"\b(?:openid|openId|open_id|OpenID)["']?\s*[:=]\s*["']?(?P<openid>[\w-]{6,64})|\buid["']?\s*[:=]\s*["']?(?P<uid>\d{1,20})\b"#)
+    Regex::new(r#"(?-u:\b)(?:openid|openId|open_id|OpenID)["']?\s*[:=]\s*["']?(?P<openid>[\w-]{6,64})|(?-u:\b)uid["']?\s*[:=]\s*["']?(?P<uid>\d{1,20})(?-u:\b)"#)
         .expect("user pattern is valid")
 });
 
@@ -150,35 +154,39 @@ impl Scan<'_> {
         hint: Option<Source>,
         out: &mut Vec<Hit>,
     ) -> usize {
-        if !text.bytes().any(|b| b.is_ascii_digit() || b == b':') {
-            return 0;
-        }
+        let has = |needle: &str| memchr::memmem::find(text.as_bytes(), needle.as_bytes()).is_some();
         let mut rest = text.as_bytes().to_vec();
-        let mut events = self.code_pairs(text, &mut rest, context, hint, out);
-
-        let text = String::from_utf8(rest.clone()).expect("blanking keeps UTF-8 valid");
-        if let Some(caps) = APP_FAILED.captures(&text) {
-            let code = &caps["code"];
-            if self.catalog.knows(Source::Agora, code) {
-                self.push(out, Source::Agora, code, &caps["reason"], context);
+        let mut events = 0;
+        if has("code") || has("Code") || has("error") {
+            events += self.code_pairs(text, &mut rest, context, hint, out);
+        }
+        if has("failed") {
+            let text = std::str::from_utf8(&rest).expect("blanking keeps UTF-8 valid");
+            if let Some(caps) = APP_FAILED.captures(text) {
+                let code = &caps["code"];
+                if self.catalog.knows(Source::Agora, code) {
+                    self.push(out, Source::Agora, code, &caps["reason"], context);
+                    let whole = caps.get(0).expect("match").range();
+                    blank(&mut rest, whole.start, whole.end);
+                    events += 1;
+                }
+            }
+        }
+        if has(":fail") {
+            let text = String::from_utf8(rest.clone()).expect("blanking keeps UTF-8 valid");
+            for caps in API_FAIL.captures_iter(&text) {
                 let whole = caps.get(0).expect("match");
+                self.push(out, Source::Wx, &caps["api"], whole.as_str().trim_end(), context);
                 blank(&mut rest, whole.start(), whole.end());
                 events += 1;
             }
         }
-
-        let text = String::from_utf8(rest.clone()).expect("blanking keeps UTF-8 valid");
-        for caps in API_FAIL.captures_iter(&text) {
-            let reason = caps.get(0).expect("match").as_str().trim_end();
-            self.push(out, Source::Wx, &caps["api"], reason, context);
-            let whole = caps.get(0).expect("match");
-            blank(&mut rest, whole.start(), whole.end());
-            events += 1;
-        }
-        let text = String::from_utf8(rest).expect("blanking keeps UTF-8 valid");
-        for found in SOCKET_EXCEPTION.find_iter(&text) {
-            self.push(out, Source::Wx, "SocketTask", found.as_str().trim_end(), context);
-            events += 1;
+        if has("exception on") {
+            let text = std::str::from_utf8(&rest).expect("blanking keeps UTF-8 valid");
+            for found in SOCKET_EXCEPTION.find_iter(text) {
+                self.push(out, Source::Wx, "SocketTask", found.as_str().trim_end(), context);
+                events += 1;
+            }
         }
         events
     }

@@ -59,7 +59,7 @@ const EN: Labels = Labels {
     category: "Category",
     reason_rules: "Reason rules",
     not_in_catalog: "not in the catalog",
-    unknown_hint: "run with --explain CODE for a known code; add unknown ones with --catalog FILE",
+    unknown_hint: "Codes not in the catalog can be described in a file passed with --catalog; --print-catalog shows the format.",
 };
 
 const ZH: Labels = Labels {
@@ -89,7 +89,7 @@ const ZH: Labels = Labels {
     category: "类别",
     reason_rules: "reason 规则",
     not_in_catalog: "目录中没有此错误码",
-    unknown_hint: "已知错误码可用 --explain CODE 查看；未知错误码可用 --catalog FILE 补充",
+    unknown_hint: "目录中没有的错误码可写入文件并用 --catalog 加载；格式见 --print-catalog。",
 };
 
 pub fn labels(lang: Lang) -> &'static Labels {
