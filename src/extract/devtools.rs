@@ -51,7 +51,7 @@ pub fn property(line: &str) -> Option<(&str, String)> {
     let key = caps.name("q").or(caps.name("s")).or(caps.name("k"))?.as_str();
     let raw = caps.name("v").map_or("", |v| v.as_str());
     let key = match key {
-        "code" | "err_code" | "reason" | "message" => key,
+        "code" | "err_code" | "reason" | "message" | "errMsg" => key,
         _ => return Some(("", String::new())),
     };
     Some((key, unquote(raw)))

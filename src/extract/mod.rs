@@ -145,13 +145,14 @@ pub struct Scanner<'c> {
     catalog: &'c Catalog,
     open: Option<OpenRecord>,
     block: PropertyBlock,
-    /// Agora codes reported by the previous line.
-    previous_codes: Vec<String>,
+    /// Events of the previous line: `None` when it had none, else the Agora
+    /// codes among them.
+    previous: Option<Vec<String>>,
 }
 
 impl<'c> Scanner<'c> {
     pub fn new(catalog: &'c Catalog) -> Self {
-        Scanner { catalog, open: None, block: PropertyBlock::default(), previous_codes: Vec::new() }
+        Scanner { catalog, open: None, block: PropertyBlock::default(), previous: None }
     }
 
     /// Scans one line (without its line terminator) and appends what it
@@ -176,10 +177,20 @@ impl<'c> Scanner<'c> {
     fn process(&mut self, number: u64, line: &str, allow_open: bool, out: &mut Vec<Hit>) {
         if devtools::is_noise(line) {
             self.flush_block(out);
-            self.previous_codes.clear();
+            self.previous = None;
             return;
         }
         let (count, body) = devtools::split_repeat(line);
+        let property = devtools::property(body);
+        // The value lines of an expanded object repeat what its summary line
+        // already reported (`reason: "request:fail ..."` would otherwise
+        // count again as a wx failure), so they are not scanned as text.
+        if let Some((key @ ("reason" | "message" | "errMsg"), value)) = &property {
+            if self.block.active || self.previous.is_some() {
+                self.add_property(number, count, key, value.clone(), out);
+                return;
+            }
+        }
         let context = Context { line: number, ..Context::default() };
         let start = out.len();
         let scan = text::Scan { catalog: self.catalog, count, allow_open };
@@ -202,21 +213,23 @@ impl<'c> Scanner<'c> {
         }
 
         stamp_missing_times(&mut out[start..], body);
-        let codes: Vec<String> = out[start..]
-            .iter()
-            .filter_map(|hit| match hit {
-                Hit::Event(e) if e.source == Source::Agora => Some(e.code.clone()),
-                _ => None,
-            })
-            .collect();
-        if out.len() == start {
-            if let Some((key, value)) = devtools::property(body) {
+        let events = out[start..].iter().any(|hit| matches!(hit, Hit::Event(_)));
+        if !events {
+            if let Some((key, value)) = property {
                 self.add_property(number, count, key, value, out);
                 return;
             }
         }
         self.flush_block(out);
-        self.previous_codes = codes;
+        self.previous = events.then(|| {
+            out[start..]
+                .iter()
+                .filter_map(|hit| match hit {
+                    Hit::Event(e) if e.source == Source::Agora => Some(e.code.clone()),
+                    _ => None,
+                })
+                .collect()
+        });
     }
 
     fn add_property(
@@ -235,7 +248,7 @@ impl<'c> Scanner<'c> {
             self.block = PropertyBlock {
                 first_line: number,
                 count,
-                expands: std::mem::take(&mut self.previous_codes),
+                expands: self.previous.take().unwrap_or_default(),
                 active: true,
                 ..PropertyBlock::default()
             };
@@ -319,7 +332,7 @@ impl<'c> Scanner<'c> {
             scan.top(trailing, &context, out);
         }
         stamp_missing_times(&mut out[start..], &first_text);
-        self.previous_codes.clear();
+        self.previous = None;
     }
 
     /// Scans lines of a record that never closed as separate lines. None of

@@ -255,3 +255,35 @@ fn false_structure_start_is_replayed() {
         "function join() {\n    at join (a.js:1:2)\nerror: 904, reason: websocket disconnected";
     check(input, &["agora:904"]);
 }
+
+#[test]
+fn expanded_value_lines_do_not_count_again() {
+    let agora = "client join channel failed {code: 901, reason: \"request:fail url not in domain list\"}\n    code: 901\n    reason: \"request:fail url not in domain list\"\n    __proto__: Object";
+    check(agora, &["agora:901"]);
+    let wx = "request fail {errMsg: \"request:fail timeout\"}\n    errMsg: \"request:fail timeout\"\n    __proto__: Object";
+    check(wx, &["wx:request"]);
+    let bare = "request fail Object\n    errMsg: \"request:fail timeout\"\n    __proto__: Object";
+    check(bare, &["wx:request"]);
+}
+
+#[test]
+fn expanded_properties_need_the_reason_line() {
+    let input = "client.on error Object\n    code: 901\n    reason: \"request:fail url not in domain list\"\n    __proto__: Object";
+    check(input, &["agora:901"]);
+}
+
+#[test]
+fn component_named_inside_handler_names() {
+    check("onPusherStateChange {code: 1102, message: \"reconnecting\"}", &["live-pusher:1102"]);
+    check("livePlayer netstatus code: 2105", &["live-player:2105"]);
+}
+
+#[test]
+fn component_told_from_code_by_event_name() {
+    check(
+        "bindstatechange {detail: {code: 2103, message: \"reconnecting\"}}",
+        &["live-player:2103"],
+    );
+    check("statechange {code: -1307, message: \"gave up\"}", &["live-pusher:-1307"]);
+    check("statechange {code: 1, message: \"x\"}", &[]);
+}

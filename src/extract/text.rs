@@ -67,10 +67,8 @@ static SOCKET_EXCEPTION: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 static COMPONENT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)(?-u:\b)live-?(?P<a>pusher|player)(?-u:\b)|(?-u:\b)(?P<b>pusher|player)(?-u:\b)",
-    )
-    .expect("component pattern is valid")
+    Regex::new(r"(?i)(?P<a>pusher|player)|(?P<b>statechange|netstatus|binderror)")
+        .expect("component pattern is valid")
 });
 
 static USER: LazyLock<Regex> = LazyLock::new(|| {
@@ -87,12 +85,38 @@ pub fn normalise_code(code: &str) -> String {
     code.trim().trim_start_matches('+').to_owned()
 }
 
-/// Returns the component named last in `text`: `live-pusher`/`pusher` or
-/// `live-player`/`player`.
-pub fn component_hint(text: &str) -> Option<Source> {
+/// A component a line names: `live-pusher` or `live-player` (also inside
+/// names such as `onPusherStateChange`), or only one of their event names
+/// (`statechange`, `netstatus`, `binderror`), which leaves the component to
+/// be told from the code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Component {
+    Named(Source),
+    Either,
+}
+
+/// Returns the component named last in `text`.
+pub fn component_hint(text: &str) -> Option<Component> {
     let caps = COMPONENT.captures_iter(text).last()?;
-    let word = caps.name("a").or(caps.name("b"))?.as_str().to_ascii_lowercase();
-    Some(if word == "pusher" { Source::LivePusher } else { Source::LivePlayer })
+    if caps.name("b").is_some() {
+        return Some(Component::Either);
+    }
+    let word = caps.name("a")?.as_str().to_ascii_lowercase();
+    Some(Component::Named(if word == "pusher" { Source::LivePusher } else { Source::LivePlayer }))
+}
+
+impl Component {
+    /// The source for `code`: the named component, or for an event name
+    /// alone, the component whose catalog lists the code (live-pusher when
+    /// both do, as for the shared RTMP codes 3001 to 3005).
+    pub fn source_for(self, catalog: &Catalog, code: &str) -> Option<Source> {
+        match self {
+            Component::Named(source) => Some(source),
+            Component::Either => [Source::LivePusher, Source::LivePlayer]
+                .into_iter()
+                .find(|&source| catalog.knows(source, code)),
+        }
+    }
 }
 
 impl Scan<'_> {
@@ -107,7 +131,7 @@ impl Scan<'_> {
         &self,
         text: &str,
         context: &Context,
-        hint: Option<Source>,
+        hint: Option<Component>,
         depth: u8,
         out: &mut Vec<Hit>,
     ) -> Unit {
@@ -151,7 +175,7 @@ impl Scan<'_> {
         &self,
         text: &str,
         context: &Context,
-        hint: Option<Source>,
+        hint: Option<Component>,
         out: &mut Vec<Hit>,
     ) -> usize {
         let has = |needle: &str| memchr::memmem::find(text.as_bytes(), needle.as_bytes()).is_some();
@@ -198,7 +222,7 @@ impl Scan<'_> {
         text: &str,
         rest: &mut [u8],
         context: &Context,
-        hint: Option<Source>,
+        hint: Option<Component>,
         out: &mut Vec<Hit>,
     ) -> usize {
         let keys: Vec<_> = CODE_KEY.captures_iter(text).collect();
@@ -219,7 +243,8 @@ impl Scan<'_> {
                 ("err_code", Some((r, used)), _, _) | ("err_code", None, Some((r, used)), _) => {
                     (Source::Agora, r, used)
                 }
-                ("code" | "errCode", None, message, Some(source)) => {
+                ("code" | "errCode", None, message, Some(component)) => {
+                    let Some(source) = component.source_for(self.catalog, code) else { continue };
                     let (m, used) = message.unwrap_or_default();
                     (source, m, used)
                 }

@@ -2,8 +2,9 @@
 //! context (user, page, time) their enclosing objects give them.
 
 use super::relaxed::Node;
-use super::text::{component_hint, is_success, Scan};
+use super::text::{component_hint, is_success, Component, Scan};
 use super::{time, Context, Hit, Source};
+use crate::catalog::Catalog;
 
 /// Maps byte offsets of a multi-line record to line numbers.
 pub struct LineMap<'a> {
@@ -49,7 +50,7 @@ impl Scan<'_> {
         &self,
         node: &Node,
         context: &Context,
-        hint: Option<Source>,
+        hint: Option<Component>,
         lines: Option<&LineMap>,
         depth: u8,
         out: &mut Vec<Hit>,
@@ -61,7 +62,7 @@ impl Scan<'_> {
                     context.line = lines.line_of(*offset);
                 }
                 absorb_context(members, &mut context);
-                match classify_object(node, hint) {
+                match classify_object(node, hint, self.catalog) {
                     ObjectKind::Event { source, code, reason } => {
                         self.push(out, source, &code, &reason, &context);
                         1
@@ -94,7 +95,7 @@ impl Scan<'_> {
     }
 }
 
-fn classify_object(node: &Node, hint: Option<Source>) -> ObjectKind {
+fn classify_object(node: &Node, hint: Option<Component>, catalog: &Catalog) -> ObjectKind {
     let text = |key: &str| node.get(key).and_then(Node::as_str);
     let int = |key: &str| node.get(key).and_then(Node::as_int_text);
 
@@ -107,7 +108,10 @@ fn classify_object(node: &Node, hint: Option<Source>) -> ObjectKind {
         }
     }
     if let Some(err_msg) = text("errMsg") {
-        if let (Some(source), Some(code)) = (hint, int("errCode")) {
+        let component = hint
+            .zip(int("errCode"))
+            .and_then(|(c, code)| Some((c.source_for(catalog, code)?, code)));
+        if let Some((source, code)) = component {
             return ObjectKind::Event { source, code: code.to_owned(), reason: err_msg.to_owned() };
         }
         if err_msg.trim_end().ends_with(":ok") {
@@ -128,7 +132,9 @@ fn classify_object(node: &Node, hint: Option<Source>) -> ObjectKind {
             };
         }
     }
-    if let (Some(source), Some(code)) = (hint, int("code")) {
+    let component =
+        hint.zip(int("code")).and_then(|(c, code)| Some((c.source_for(catalog, code)?, code)));
+    if let Some((source, code)) = component {
         let reason = text("message").or_else(|| text("msg")).unwrap_or_default();
         return ObjectKind::Event { source, code: code.to_owned(), reason: reason.to_owned() };
     }
