@@ -318,6 +318,7 @@ impl Catalog {
 fn parse(name: &str, text: &str) -> anyhow::Result<CatalogFile> {
     let file: CatalogFile =
         toml::from_str(text).map_err(|e| anyhow::anyhow!("invalid catalog {name}: {e}"))?;
+    check_duplicates(name, text)?;
     if file.version != 1 {
         bail!(
             "invalid catalog {name}: version {} is not supported; use `version = 1`",
@@ -325,6 +326,57 @@ fn parse(name: &str, text: &str) -> anyhow::Result<CatalogFile> {
         );
     }
     Ok(file)
+}
+
+/// The keys of a catalog file with their positions, for error messages.
+#[derive(Deserialize)]
+struct KeySpans {
+    #[serde(default)]
+    category: Vec<IdSpan>,
+    #[serde(default)]
+    code: Vec<CodeSpan>,
+    #[serde(default)]
+    finding: Vec<IdSpan>,
+}
+
+#[derive(Deserialize)]
+struct IdSpan {
+    id: toml::Spanned<String>,
+}
+
+#[derive(Deserialize)]
+struct CodeSpan {
+    source: String,
+    code: toml::Spanned<String>,
+}
+
+/// Rejects a file that lists one key twice, naming the line of the second
+/// entry. Merging would otherwise let the later entry win silently.
+fn check_duplicates(name: &str, text: &str) -> anyhow::Result<()> {
+    let spans: KeySpans =
+        toml::from_str(text).map_err(|e| anyhow::anyhow!("invalid catalog {name}: {e}"))?;
+    let line_of = |span: std::ops::Range<usize>| text[..span.start].matches('\n').count() + 1;
+    let keys =
+        spans
+            .category
+            .iter()
+            .map(|c| (format!("category {}", c.id.get_ref()), line_of(c.id.span())))
+            .chain(spans.code.iter().map(|c| {
+                (format!("code {} {}", c.source, c.code.get_ref()), line_of(c.code.span()))
+            }))
+            .chain(
+                spans
+                    .finding
+                    .iter()
+                    .map(|f| (format!("finding {}", f.id.get_ref()), line_of(f.id.span()))),
+            );
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for (key, line) in keys {
+        if let Some(first) = seen.insert(key.clone(), line) {
+            bail!("invalid catalog {name}: line {line}: {key} is listed twice (first at line {first}); keep one entry");
+        }
+    }
+    Ok(())
 }
 
 /// Replaces entries of `base` that `overlay` redefines and adds the rest.

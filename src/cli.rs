@@ -48,7 +48,7 @@ pub struct Cli {
     pub print_catalog: bool,
 
     /// Explain one code (904, -1307, request, or SOURCE:CODE such as live-player:-2301) and exit.
-    #[arg(long, value_name = "CODE")]
+    #[arg(long, value_name = "CODE", allow_hyphen_values = true)]
     pub explain: Option<String>,
 
     /// Number of inputs scanned at once [default: number of CPUs].

@@ -47,10 +47,27 @@ pub fn decode(raw: Box<dyn Read + Send>) -> io::Result<Decoded> {
     Ok(decode_text(sample, rest))
 }
 
+/// Reads the first bytes for detection. A read error inside the sample
+/// (a gzip file damaged near its start) does not lose the bytes before
+/// it: the returned stream yields the error after them.
 fn take_sample(mut raw: Box<dyn Read + Send>) -> io::Result<(Vec<u8>, Box<dyn Read + Send>)> {
     let mut sample = Vec::with_capacity(SAMPLE_BYTES);
-    (&mut raw).take(SAMPLE_BYTES as u64).read_to_end(&mut sample)?;
-    Ok((sample, raw))
+    match (&mut raw).take(SAMPLE_BYTES as u64).read_to_end(&mut sample) {
+        Ok(_) => Ok((sample, raw)),
+        Err(e) => Ok((sample, Box::new(FailOnce(Some(e))))),
+    }
+}
+
+/// A stream that fails once with a stored error, then ends.
+struct FailOnce(Option<io::Error>);
+
+impl Read for FailOnce {
+    fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+        match self.0.take() {
+            Some(error) => Err(error),
+            None => Ok(0),
+        }
+    }
 }
 
 fn decode_text(sample: Vec<u8>, rest: Box<dyn Read + Send>) -> Decoded {

@@ -88,7 +88,7 @@ pub fn describe(error: &io::Error) -> String {
             "permission denied; check the file's read permission".to_owned()
         }
         io::ErrorKind::InvalidInput | io::ErrorKind::InvalidData | io::ErrorKind::UnexpectedEof => {
-            format!("corrupt or truncated data ({error}); the events before the damage are counted")
+            format!("corrupt or truncated data ({error}); events read before the error was detected are counted")
         }
         _ => error.to_string(),
     }
@@ -139,8 +139,8 @@ fn read_lines(
     name: &Arc<str>,
     tally: &mut Tally,
 ) -> io::Result<()> {
-    let decoded = decode::decode(raw)?;
     tally.files = 1;
+    let decoded = decode::decode(raw)?;
     if decoded.detected == Detected::Binary {
         tally.skipped.push(Skipped {
             path: name.to_string(),

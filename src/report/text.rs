@@ -239,12 +239,10 @@ fn footer(w: &mut Writer, report: &Report) {
     let s = &report.scanned;
     w.line("");
     w.line(&format!(
-        "{} {} {}, {} {}, {} {}",
+        "{} {}, {}, {} {}",
         labels.scanned,
-        group_digits(s.files),
-        labels.files,
-        group_digits(s.lines),
-        labels.lines,
+        labels.count(s.files, labels.file, labels.files),
+        labels.count(s.lines, labels.line, labels.lines),
         group_digits(s.bytes),
         labels.bytes
     ));

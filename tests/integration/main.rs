@@ -1,5 +1,8 @@
 //! Integration tests: they run the built binary on real files.
 
+mod catalog;
 mod cli;
 mod fixtures;
+mod inputs;
+mod report;
 mod util;

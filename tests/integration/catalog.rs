@@ -1,0 +1,153 @@
+//! `--catalog FILE`: entries that replace built-in ones, and files that are
+//! rejected.
+
+use std::path::Path;
+
+use crate::util::{
+    code_group, json_report, open_temp_dir, status, stderr_lines, triage, write_file,
+};
+
+const LOG: &str = "error: 904, reason: websocket disconnected\n\
+                   error: 904, reason: websocket disconnected\n\
+                   error: 905, reason: connect websocket failed\n";
+
+/// Returns an agora 904 entry shaped like the built-in one, with fewer
+/// causes and no reason rules, in `category`.
+fn entry_904(category: &str) -> String {
+    format!(
+        r#"
+[[code]]
+source = "agora"
+code = "904"
+category = "{category}"
+meaning = {{ en = "WebSocket disconnected", zh = "websocket 断开" }}
+causes = {{ en = ["The network dropped"], zh = ["网络断开"] }}
+remedy = {{ en = "Check the network, then rejoin.", zh = "检查网络后重新加入频道。" }}
+"#
+    )
+}
+
+fn catalog_file(dir: &Path, text: &str) -> String {
+    let path = write_file(dir, "catalog.toml", text);
+    path.to_str().expect("UTF-8 path").to_owned()
+}
+
+#[test]
+fn catalog_moves_code_to_network() {
+    let dir = open_temp_dir();
+    let catalog = catalog_file(dir.path(), &format!("version = 1\n{}", entry_904("network")));
+    let log = write_file(dir.path(), "app.log", LOG);
+
+    let (code, report) =
+        json_report(&["--lang", "en", "--catalog", &catalog, log.to_str().unwrap()]);
+
+    let group = code_group(&report, "agora", "904");
+    let network = report["categories"].as_array().unwrap().iter().find(|c| c["id"] == "network");
+    let rejoin = report["categories"].as_array().unwrap().iter().find(|c| c["id"] == "rejoin");
+    assert_eq!(code, 0);
+    assert_eq!(group["category"], "network");
+    assert_eq!(group["events"], 2);
+    assert_eq!(group["remedy"], "Check the network, then rejoin.");
+    assert_eq!(network.unwrap()["events"], 2);
+    assert_eq!(rejoin.unwrap()["events"], 1);
+    assert_eq!(code_group(&report, "agora", "905")["category"], "rejoin");
+}
+
+#[test]
+fn catalog_override_in_explain() {
+    let dir = open_temp_dir();
+    let catalog = catalog_file(dir.path(), &format!("version = 1\n{}", entry_904("network")));
+
+    let output = triage()
+        .args(["--lang", "en", "--catalog", &catalog, "--explain", "904"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(output.stdout.clone()).unwrap();
+
+    assert_eq!(status(&output), 0);
+    assert!(text.contains("\nCategory: Network or timeout (network)\n"), "output:\n{text}");
+    assert!(text.contains("\nRemedy: Check the network, then rejoin.\n"), "output:\n{text}");
+}
+
+#[test]
+fn catalog_malformed_toml_fails() {
+    let dir = open_temp_dir();
+    let catalog = catalog_file(dir.path(), "version = 1\n[[code]\nsource = \"agora\"\n");
+
+    let output = triage().args(["--catalog", &catalog, "/dev/null"]).output().unwrap();
+
+    let lines = stderr_lines(&output);
+    assert_eq!(status(&output), 2);
+    assert!(output.stdout.is_empty());
+    assert_eq!(
+        lines[0],
+        format!("miniapp-triage: invalid catalog {catalog}: TOML parse error at line 2, column 7")
+    );
+}
+
+#[test]
+fn catalog_unknown_category_fails() {
+    let dir = open_temp_dir();
+    let catalog = catalog_file(dir.path(), &format!("version = 1\n{}", entry_904("elsewhere")));
+
+    let output = triage().args(["--catalog", &catalog, "/dev/null"]).output().unwrap();
+
+    assert_eq!(status(&output), 2);
+    assert!(output.stdout.is_empty());
+    assert_eq!(
+        stderr_lines(&output),
+        [format!(
+            "miniapp-triage: invalid catalog {catalog}: code agora 904: unknown category \
+             `elsewhere`; use one of rejoin, service, usage, network, media, unknown, none"
+        )]
+    );
+}
+
+#[test]
+fn catalog_duplicate_code_fails() {
+    let dir = open_temp_dir();
+    let text = format!("version = 1\n{}{}", entry_904("network"), entry_904("media"));
+    let catalog = catalog_file(dir.path(), &text);
+
+    let output = triage().args(["--catalog", &catalog, "/dev/null"]).output().unwrap();
+
+    let lines = stderr_lines(&output);
+    assert_eq!(status(&output), 2);
+    assert_eq!(lines.len(), 1, "stderr: {lines:?}");
+    assert!(lines[0].contains(&catalog), "stderr: {lines:?}");
+    assert!(lines[0].contains("code agora 904 is listed twice"), "stderr: {lines:?}");
+}
+
+#[test]
+fn catalog_wrong_version_fails() {
+    let dir = open_temp_dir();
+    let catalog = catalog_file(dir.path(), &format!("version = 2\n{}", entry_904("network")));
+
+    let output = triage().args(["--catalog", &catalog, "/dev/null"]).output().unwrap();
+
+    assert_eq!(status(&output), 2);
+    assert_eq!(
+        stderr_lines(&output),
+        [format!(
+            "miniapp-triage: invalid catalog {catalog}: version 2 is not supported; \
+             use `version = 1`"
+        )]
+    );
+}
+
+#[test]
+fn catalog_missing_file_fails() {
+    let dir = open_temp_dir();
+    let catalog = dir.path().join("absent.toml");
+
+    let output = triage().arg("--catalog").arg(&catalog).arg("/dev/null").output().unwrap();
+
+    assert_eq!(status(&output), 2);
+    assert_eq!(
+        stderr_lines(&output),
+        [format!(
+            "miniapp-triage: cannot read catalog {}: No such file or directory (os error 2)",
+            catalog.display()
+        )]
+    );
+}

@@ -1,0 +1,292 @@
+//! Reading inputs: missing, unreadable, damaged, binary and empty files, and
+//! the order of the directory walk.
+
+use std::io::{Read, Write};
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+
+use flate2::read::GzDecoder;
+use flate2::write::GzEncoder;
+use flate2::Compression;
+use serde_json::json;
+
+use crate::util::{
+    code_group, json_report, open_temp_dir, parse_json, status, stderr_lines, stdout_text, triage,
+    triage_as_nobody, write_file,
+};
+
+const LINE_904: &str = "error: 904, reason: websocket disconnected\n";
+const LINE_905: &str = "error: 905, reason: connect websocket failed\n";
+
+const NOT_FOUND: &str = "no such file or directory; check the path";
+const PERMISSION_DENIED: &str = "permission denied; check the file's read permission";
+
+fn path_str(path: &Path) -> &str {
+    path.to_str().expect("UTF-8 path")
+}
+
+fn set_mode(path: &Path, mode: u32) {
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+        .unwrap_or_else(|e| panic!("chmod {mode:o} {}: {e}", path.display()));
+}
+
+fn gzip(data: &[u8]) -> Vec<u8> {
+    let mut encoder = GzEncoder::new(Vec::new(), Compression::default());
+    encoder.write_all(data).unwrap();
+    encoder.finish().unwrap()
+}
+
+/// Decompresses as much of `gz` as flate2 can before it reports the damage
+/// and counts the whole lines in that output.
+fn lines_before_damage(gz: &[u8]) -> u64 {
+    let mut decoder = GzDecoder::new(gz);
+    let mut output = Vec::new();
+    let mut buffer = [0u8; 8192];
+    loop {
+        match decoder.read(&mut buffer) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => output.extend_from_slice(&buffer[..n]),
+        }
+    }
+    output.iter().filter(|&&b| b == b'\n').count() as u64
+}
+
+/// `count` lines with agora 904, each with a different socket id so that
+/// the text does not compress to almost nothing.
+fn numbered_904_log(count: u32) -> String {
+    let mut log = String::new();
+    for i in 0..count {
+        let id = i.wrapping_mul(2_654_435_761);
+        log.push_str(&format!("error: 904, reason: websocket disconnected on socket {id:08x}\n"));
+    }
+    log
+}
+
+#[test]
+fn missing_path_beside_good_file() {
+    let output = triage()
+        .args(["--format", "json", "fixtures/app-lines.log", "fixtures/no-such.log"])
+        .output()
+        .unwrap();
+    let report = parse_json(&output);
+
+    assert_eq!(status(&output), 2);
+    assert_eq!(
+        stderr_lines(&output),
+        [format!("miniapp-triage: fixtures/no-such.log: {NOT_FOUND}")]
+    );
+    assert_eq!(report["errors"], json!([{ "path": "fixtures/no-such.log", "error": NOT_FOUND }]));
+    // tests/expected/app-lines.log.counts: 9 events in 7 codes, 5 findings.
+    assert_eq!(report["scanned"]["files"], 1);
+    assert_eq!(report["total_events"], 9);
+    assert_eq!(report["total_findings"], 5);
+    assert_eq!(code_group(&report, "agora", "904")["events"], 2);
+}
+
+#[test]
+fn unreadable_file_as_nobody() {
+    let dir = open_temp_dir();
+    let good = write_file(dir.path(), "good.log", format!("{LINE_904}{LINE_905}"));
+    let locked = write_file(dir.path(), "locked.log", LINE_904);
+    set_mode(&locked, 0o000);
+
+    let output = triage_as_nobody()
+        .args(["--format", "json", path_str(&good), path_str(&locked)])
+        .output()
+        .expect("setpriv runs");
+    let report = parse_json(&output);
+
+    assert_eq!(status(&output), 2);
+    assert_eq!(
+        stderr_lines(&output),
+        [format!("miniapp-triage: {}: {PERMISSION_DENIED}", locked.display())]
+    );
+    assert_eq!(
+        report["errors"],
+        json!([{ "path": path_str(&locked), "error": PERMISSION_DENIED }])
+    );
+    assert_eq!(report["scanned"]["files"], 1);
+    assert_eq!(report["total_events"], 2);
+}
+
+#[test]
+fn unreadable_dir_in_tree_as_nobody() {
+    let dir = open_temp_dir();
+    let tree = dir.path().join("tree");
+    write_file(&tree, "a.log", LINE_904);
+    write_file(&tree, "locked/inner.log", LINE_905);
+    write_file(&tree, "z.log", LINE_904);
+    let locked = tree.join("locked");
+    set_mode(&locked, 0o000);
+
+    let output = triage_as_nobody()
+        .args(["--format", "json", path_str(&tree)])
+        .output()
+        .expect("setpriv runs");
+    // Restore the mode first, so the directory can be removed even when the
+    // tests do not run as root.
+    set_mode(&locked, 0o755);
+    let report = parse_json(&output);
+
+    assert_eq!(status(&output), 2);
+    assert_eq!(
+        stderr_lines(&output),
+        [format!("miniapp-triage: {}: {PERMISSION_DENIED}", locked.display())]
+    );
+    assert_eq!(
+        report["errors"],
+        json!([{ "path": path_str(&locked), "error": PERMISSION_DENIED }])
+    );
+    assert_eq!(report["scanned"]["files"], 2);
+    assert_eq!(report["total_events"], 2);
+    assert_eq!(code_group(&report, "agora", "904")["events"], 2);
+}
+
+#[test]
+fn gzip_truncated_counts_lines_before_cut() {
+    let dir = open_temp_dir();
+    let gz = gzip(numbered_904_log(4000).as_bytes());
+    let cut = &gz[..gz.len() / 2];
+    let path = write_file(dir.path(), "app.log.gz", cut);
+
+    let (code, report) = json_report(&[path_str(&path)]);
+
+    // The 4,000 lines (248,000 bytes) compress to about 24 KB. Cut in half,
+    // the data still decodes to 1,983 whole lines, as flate2 decoding the
+    // same bytes confirms. The cut lies past the first 64 KiB of text, which
+    // the tool reads in one piece to detect the encoding.
+    // gzip_truncated_small_file covers a cut inside that piece.
+    let expected = lines_before_damage(cut);
+    assert_eq!(expected, 1983);
+    assert_eq!(code, 2);
+    assert_eq!(report["errors"][0]["path"], path_str(&path));
+    assert_eq!(
+        report["errors"][0]["error"],
+        "corrupt or truncated data (incomplete deflate stream); events read before the error was detected are counted"
+    );
+    assert_eq!(report["errors"].as_array().unwrap().len(), 1);
+    assert_eq!(report["scanned"]["files"], 1);
+    assert_eq!(report["scanned"]["bytes"], cut.len() as u64);
+    assert_eq!(report["scanned"]["lines"], expected);
+    assert_eq!(report["total_events"], expected);
+}
+
+#[test]
+fn gzip_truncated_small_file() {
+    let dir = open_temp_dir();
+    let gz = gzip(format!("{LINE_904}{LINE_905}").as_bytes());
+    // Drop the 8-byte trailer and the last 4 bytes of deflate data: the
+    // first line still decodes.
+    let cut = &gz[..gz.len() - 12];
+    let path = write_file(dir.path(), "app.log.gz", cut);
+    let expected = lines_before_damage(cut);
+    assert!(expected >= 1, "the cut must leave a whole line to count");
+
+    let (code, report) = json_report(&[path_str(&path)]);
+
+    assert_eq!(code, 2);
+    assert_eq!(report["errors"][0]["path"], path_str(&path));
+    assert_eq!(report["scanned"]["files"], 1);
+    assert_eq!(report["scanned"]["lines"], expected);
+    assert_eq!(report["total_events"], expected);
+}
+
+#[test]
+fn gzip_corrupt_listed_in_errors() {
+    let dir = open_temp_dir();
+    let mut gz = gzip(numbered_904_log(4000).as_bytes());
+    let middle = gz.len() / 2;
+    for byte in &mut gz[middle..middle + 16] {
+        *byte ^= 0xff;
+    }
+    let path = write_file(dir.path(), "app.log.gz", &gz);
+
+    let (code, report) = json_report(&[path_str(&path)]);
+
+    // The flipped bytes do not stop the deflate decoder: it garbles the
+    // text from line 1,985 on, merges some lines (3,961 remain), and only
+    // the CRC-32 check at the end of the stream fails. The tool counts the
+    // same lines as flate2 and an event for each that still reads
+    // `error: 904, reason:`, which 3,959 do.
+    let expected = lines_before_damage(&gz);
+    assert_eq!(expected, 3961);
+    assert_eq!(code, 2);
+    assert_eq!(report["errors"].as_array().unwrap().len(), 1);
+    assert_eq!(report["errors"][0]["path"], path_str(&path));
+    let error = report["errors"][0]["error"].as_str().unwrap();
+    assert!(error.starts_with("corrupt or truncated data ("), "error: {error}");
+    assert_eq!(report["scanned"]["lines"], expected);
+    assert_eq!(report["total_events"], 3959);
+}
+
+#[test]
+fn binary_file_in_dir_skipped() {
+    let dir = open_temp_dir();
+    write_file(dir.path(), "app.log", format!("{LINE_904}{LINE_905}"));
+    let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x10\0\0\0\x10\x08\x06\0\0\0\x1f\xf3\xffa";
+    write_file(dir.path(), "icon.png", png);
+    let sqlite = b"SQLite format 3\0\x10\0\x01\x01\0\x40\x20\x20\0\0\0\x02\0\0\0\x01";
+    write_file(dir.path(), "state.db", sqlite);
+
+    let (code, report) = json_report(&[path_str(dir.path())]);
+
+    let binary = "binary file (NUL bytes, not UTF-16)";
+    let icon = dir.path().join("icon.png");
+    let state = dir.path().join("state.db");
+    assert_eq!(code, 0);
+    assert_eq!(report["errors"], json!([]));
+    assert_eq!(report["total_events"], 2);
+    // Skipped files still count as scanned files.
+    assert_eq!(report["scanned"]["files"], 3);
+    assert_eq!(report["scanned"]["lines"], 2);
+    assert_eq!(
+        report["scanned"]["skipped"],
+        json!([
+            { "path": path_str(&icon), "reason": binary },
+            { "path": path_str(&state), "reason": binary },
+        ])
+    );
+}
+
+#[test]
+fn empty_file_and_dev_null() {
+    let dir = open_temp_dir();
+    let empty = write_file(dir.path(), "empty.log", "");
+
+    let (code, report) = json_report(&[path_str(&empty), "/dev/null"]);
+
+    assert_eq!(code, 0);
+    assert_eq!(report["errors"], json!([]));
+    assert_eq!(report["scanned"]["files"], 2);
+    assert_eq!(report["scanned"]["lines"], 0);
+    assert_eq!(report["scanned"]["bytes"], 0);
+    assert_eq!(report["total_events"], 0);
+    assert_eq!(report["total_findings"], 0);
+    assert_eq!(report["codes"], json!([]));
+}
+
+#[test]
+fn empty_file_text_says_nothing_found() {
+    let output = triage().args(["--color", "never", "/dev/null"]).output().unwrap();
+    let text = stdout_text(&output);
+
+    assert_eq!(status(&output), 0);
+    assert!(text.contains("\nNo error codes or findings in the input.\n"), "text:\n{text}");
+}
+
+#[test]
+fn walk_order_sets_first_location() {
+    let dir = open_temp_dir();
+    // Written in reverse name order, so that creation order and name order
+    // differ. The lines carry no times, so first and last follow input order.
+    let late = write_file(dir.path(), "b.log", format!("{LINE_905}{LINE_904}"));
+    let early = write_file(dir.path(), "a.log", LINE_904);
+
+    let (code, report) = json_report(&["-j", "2", path_str(dir.path())]);
+
+    let reason = &code_group(&report, "agora", "904")["reasons"][0];
+    assert_eq!(code, 0);
+    assert_eq!(reason["events"], 2);
+    assert_eq!(reason["first"], json!({ "path": path_str(&early), "line": 1, "time": null }));
+    assert_eq!(reason["last"], json!({ "path": path_str(&late), "line": 2, "time": null }));
+}
