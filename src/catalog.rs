@@ -208,6 +208,11 @@ impl Catalog {
                 bail!("finding {} is listed twice", finding.id);
             }
         }
+        for finding in &file.finding {
+            Regex::new(&finding.pattern).with_context(|| {
+                format!("finding {}: invalid pattern `{}`", finding.id, finding.pattern)
+            })?;
+        }
         let finding_set = RegexSet::new(file.finding.iter().map(|f| &f.pattern))
             .context("invalid finding pattern")?;
 
@@ -268,6 +273,10 @@ impl Catalog {
     /// Describes one code for `--explain`. `query` is a code (`904`,
     /// `-1307`, `request`) or `source:code` (`live-pusher:-1307`).
     pub fn explain(&self, query: &str, lang: Lang) -> Option<String> {
+        let finding_id = query.strip_prefix("finding:").unwrap_or(query);
+        if let Some(finding) = self.findings.iter().find(|f| f.id == finding_id) {
+            return Some(self.explain_finding(finding, lang));
+        }
         let (source, code) = match query.split_once(':') {
             Some((source, code)) => (Some(Source::parse(source)?), code),
             None => (None, query),
@@ -288,6 +297,18 @@ impl Catalog {
             self.explain_entry(entry, lang, &mut out);
         }
         Some(out)
+    }
+
+    fn explain_finding(&self, finding: &FindingEntry, lang: Lang) -> String {
+        let labels = crate::report::labels(lang);
+        let category = self.category(&finding.category);
+        let mut out = String::new();
+        let _ = writeln!(out, "finding {}: {}", finding.id, finding.meaning.get(lang));
+        let _ =
+            writeln!(out, "\n{}: {} ({})", labels.category, category.title.get(lang), category.id);
+        let _ = writeln!(out, "\n{}: {}", labels.remedy, finding.fix.get(lang));
+        let _ = writeln!(out, "\n{}: /{}/", labels.pattern, finding.pattern);
+        out
     }
 
     fn explain_entry(&self, entry: &CodeEntry, lang: Lang, out: &mut String) {
@@ -316,8 +337,13 @@ impl Catalog {
 }
 
 fn parse(name: &str, text: &str) -> anyhow::Result<CatalogFile> {
-    let file: CatalogFile =
-        toml::from_str(text).map_err(|e| anyhow::anyhow!("invalid catalog {name}: {e}"))?;
+    let file: CatalogFile = toml::from_str(text).map_err(|e| {
+        let message = e.to_string();
+        anyhow::anyhow!(
+            "invalid catalog {name}: {}; run --print-catalog for the expected format",
+            message.trim_end()
+        )
+    })?;
     check_duplicates(name, text)?;
     if file.version != 1 {
         bail!(

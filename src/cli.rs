@@ -6,6 +6,8 @@ use std::path::PathBuf;
 use clap::{Parser, ValueEnum};
 
 use crate::catalog::Lang;
+use crate::export::Request;
+use crate::policy::FailOn;
 
 const ABOUT: &str = "Triage Agora Miniapp SDK and WeChat mini-program logs: find every error code \
 with its reason, group them by remedy and print what to do.";
@@ -17,8 +19,9 @@ reasons (numbers, ids and URLs folded), the catalog's cause, first and last time
 distinct users and an example location. Code-less findings (lost codes, local validation \
 errors) appear in their category. A footer lists what was read, skipped or failed.
 
-Exit status: 0 when every input was read; 2 when an input could not be read or an argument \
-is invalid (the report still covers the other inputs).";
+Exit status: 0 when every input was read and the --fail-on policy passed; 1 when the policy \
+failed; 2 when an input could not be read or an argument is invalid (the report still covers \
+the other inputs). 2 wins over 1.";
 
 #[derive(Debug, Parser)]
 #[command(name = "miniapp-triage", version, about = ABOUT, after_help = AFTER_HELP, max_term_width = 100)]
@@ -47,11 +50,29 @@ pub struct Cli {
     #[arg(long)]
     pub print_catalog: bool,
 
-    /// Explain one code (904, -1307, request, or SOURCE:CODE such as live-player:-2301) and exit.
+    /// Explain a code (904, -1307, request, SOURCE:CODE such as live-player:-2301) or a finding id
+    /// (lost-code), and exit.
     #[arg(long, value_name = "CODE", allow_hyphen_values = true)]
     pub explain: Option<String>,
 
-    /// Number of inputs scanned at once [default: number of CPUs].
+    /// When to exit with status 1: comma list of category ids with an optional allowed count
+    /// (rejoin:5), `any` (any event outside none), `new` (groups not in --baseline) or `never`.
+    #[arg(long, value_name = "SPEC", default_value = "any")]
+    pub fail_on: FailOn,
+
+    /// Earlier JSON report to compare with: each group is marked new, grown or known.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// Write this run's JSON report to FILE, for use as a later --baseline.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+
+    /// Also write the report as FORMAT (markdown, sarif, github, junit, json) to PATH; repeatable.
+    #[arg(long, value_name = "FORMAT=PATH")]
+    pub report: Vec<Request>,
+
+    /// Number of inputs scanned at once; 0 means one per CPU [default: 0].
     #[arg(short = 'j', long, value_name = "N")]
     pub threads: Option<usize>,
 }

@@ -6,11 +6,14 @@
 //! [`extract`] turns lines into events and findings, [`catalog`] classifies
 //! them, [`tally`] counts them, and [`report`] renders the result.
 
+pub mod baseline;
 pub mod catalog;
 pub mod cli;
+pub mod export;
 pub mod extract;
 mod fold;
 pub mod input;
+pub mod policy;
 pub mod report;
 pub mod tally;
 
@@ -20,14 +23,18 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use rayon::prelude::*;
 
+use baseline::Baseline;
 use catalog::Catalog;
 use cli::{Cli, Format};
+use export::Request;
 use input::Input;
 use report::{Report, TextOptions};
 use tally::Tally;
 
-/// Exit status when every input was read.
+/// Exit status when every input was read and the failure policy passed.
 pub const EXIT_OK: u8 = 0;
+/// Exit status when the failure policy (`--fail-on`) failed.
+pub const EXIT_FAILED: u8 = 1;
 /// Exit status when an input could not be read or an argument is invalid.
 pub const EXIT_ERROR: u8 = 2;
 
@@ -55,14 +62,24 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(EXIT_OK));
     }
 
-    let (inputs, expand_errors) = input::expand(&cli.paths);
+    if cli.fail_on.needs_baseline() && cli.baseline.is_none() {
+        anyhow::bail!(
+            "--fail-on {} compares against a baseline; pass --baseline FILE",
+            cli.fail_on
+        );
+    }
+    let baseline = cli.baseline.as_deref().map(Baseline::load).transpose()?;
+
+    let expanded = input::expand(&cli.paths);
+    let inputs = expanded.inputs;
     if inputs.contains(&Input::Stdin) && io::stdin().is_terminal() {
         eprintln!("miniapp-triage: reading standard input; end it with Ctrl-D, or pass log paths");
     }
     let mut tally = scan_all(&inputs, &catalog, cli.threads)?;
-    let mut errors = expand_errors;
+    let mut errors = expanded.errors;
     errors.append(&mut tally.errors);
     tally.errors = errors;
+    tally.skipped.extend(expanded.skipped);
     for error in &tally.errors {
         eprintln!(
             "miniapp-triage: {}: {}",
@@ -71,7 +88,13 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         );
     }
 
-    let report = Report::build(&tally, &catalog, lang);
+    let mut report = Report::build(&tally, &catalog, lang);
+    if let Some(baseline) = &baseline {
+        baseline.mark(&mut report);
+    }
+    report.verdict = cli.fail_on.judge(&report);
+    write_reports(&cli, &report, &catalog, lang)?;
+
     match cli.format {
         Format::Json => report.write_json(&mut stdout)?,
         Format::Text => {
@@ -80,8 +103,38 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
     }
     stdout.flush()?;
-    let status = if report.errors.is_empty() { EXIT_OK } else { EXIT_ERROR };
+    let status = if !report.errors.is_empty() {
+        EXIT_ERROR
+    } else if report.verdict.failed {
+        EXIT_FAILED
+    } else {
+        EXIT_OK
+    };
     Ok(ExitCode::from(status))
+}
+
+/// Writes the `--report` and `--write-baseline` files.
+fn write_reports(
+    cli: &Cli,
+    report: &Report,
+    catalog: &Catalog,
+    lang: catalog::Lang,
+) -> anyhow::Result<()> {
+    let baseline = cli
+        .write_baseline
+        .iter()
+        .map(|path| Request { format: export::Format::Json, path: path.clone() });
+    for request in cli.report.iter().cloned().chain(baseline) {
+        let text = export::render(report, catalog, lang, request.format);
+        std::fs::write(&request.path, text).with_context(|| {
+            format!(
+                "cannot write the {} report to {}; check that its directory exists and is writable",
+                request.format,
+                request.path.display()
+            )
+        })?;
+    }
+    Ok(())
 }
 
 /// Scans inputs in parallel and merges their tallies in input order, so the

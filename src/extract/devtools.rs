@@ -11,7 +11,7 @@ use regex::Regex;
 /// `4agora-miniapp-sdk.js? [sm]:1 `, `index.js? [sm]:24 `, `AgoraRTC_N.js:5 `.
 static SOURCE_LOCATION: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"^(?P<repeat>[1-9]\d{0,8})?[A-Za-z_][\w.@~-]*\.(?:js|mjs|cjs|ts|jsx|tsx|wxs|vue)(?:\?[^\s:]*)?(?: \[sm\])?:\d+(?::\d+)? ",
+        r"^(?P<repeat>[1-9]\d{0,8})?[A-Za-z_][\w.@~/-]*\.(?:js|mjs|cjs|ts|jsx|tsx|wxs|vue)(?:\?[^\s:]*)?(?: \[sm\])?:\d+(?::\d+)? ",
     )
     .expect("source location pattern is valid")
 });
@@ -143,6 +143,11 @@ mod tests {
         assert_eq!(split_repeat("index.js? [sm]:24 live-pusher code: 1005").0, 1);
         assert_eq!(split_repeat("AgoraRTC_N.js:5 00:22:45:841 x").0, 1);
         assert_eq!(split_repeat("12meeting.js:77 x"), (12, "meeting.js:77 x"));
+        let nested = "3pages/index/index.js? [sm]:31 live-pusher code: -1307";
+        assert_eq!(
+            split_repeat(nested),
+            (3, "pages/index/index.js? [sm]:31 live-pusher code: -1307")
+        );
     }
 
     #[test]

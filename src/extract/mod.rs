@@ -15,6 +15,8 @@ mod text;
 pub mod time;
 mod walk;
 
+use std::collections::VecDeque;
+
 use serde::Serialize;
 
 use crate::catalog::Catalog;
@@ -106,6 +108,9 @@ impl Hit {
 /// waiting for it to close. A longer record is read again line by line.
 const MAX_RECORD_BYTES: usize = 8 << 20;
 
+/// Lines looked back through for the time of a line that has none.
+const RECENT_LINES: usize = 8;
+
 /// Upper bound on the lines of one multi-line record.
 const MAX_RECORD_LINES: usize = 200_000;
 
@@ -121,6 +126,10 @@ struct OpenRecord {
     line_starts: Vec<usize>,
     count: u64,
     depth: devtools::Depth,
+    /// The text that gives the record its time and user: the first line, or
+    /// the line before it when the record starts a line of its own (Node
+    /// prints `message` and then the object on the next lines).
+    context_text: String,
 }
 
 /// DevTools property lines (`code: 905`, `reason: "..."`) gathered until a
@@ -148,11 +157,22 @@ pub struct Scanner<'c> {
     /// Events of the previous line: `None` when it had none, else the Agora
     /// codes among them.
     previous: Option<Vec<String>>,
+    /// The last lines read, newest last, with reused buffers. A record
+    /// without a time of its own (a stack frame, an expanded object, an
+    /// exception line) takes the time of the nearest line before it that
+    /// has one.
+    recent: VecDeque<String>,
 }
 
 impl<'c> Scanner<'c> {
     pub fn new(catalog: &'c Catalog) -> Self {
-        Scanner { catalog, open: None, block: PropertyBlock::default(), previous: None }
+        Scanner {
+            catalog,
+            open: None,
+            block: PropertyBlock::default(),
+            previous: None,
+            recent: VecDeque::with_capacity(RECENT_LINES),
+        }
     }
 
     /// Scans one line (without its line terminator) and appends what it
@@ -164,6 +184,14 @@ impl<'c> Scanner<'c> {
         } else {
             self.process(number, line, true, out);
         }
+        let mut slot = if self.recent.len() == RECENT_LINES {
+            self.recent.pop_front().unwrap_or_default()
+        } else {
+            String::new()
+        };
+        slot.clear();
+        slot.push_str(line);
+        self.recent.push_back(slot);
     }
 
     /// Flushes state held at the end of the input.
@@ -201,6 +229,11 @@ impl<'c> Scanner<'c> {
             let text = body[at..].to_owned();
             let mut depth = devtools::Depth::default();
             depth.feed(&text);
+            let context_text = if body[..at].trim().is_empty() {
+                self.recent.back().cloned().unwrap_or_default()
+            } else {
+                body.to_owned()
+            };
             self.open = Some(OpenRecord {
                 lines: vec![(number, line.to_owned())],
                 hits_before,
@@ -208,11 +241,12 @@ impl<'c> Scanner<'c> {
                 line_starts: vec![0],
                 count,
                 depth,
+                context_text,
             });
             return;
         }
 
-        stamp_missing_times(&mut out[start..], body);
+        stamp_missing_times(&mut out[start..], body, &self.recent);
         let events = out[start..].iter().any(|hit| matches!(hit, Hit::Event(_)));
         if !events {
             if let Some((key, value)) = property {
@@ -286,6 +320,8 @@ impl<'c> Scanner<'c> {
             count: block.count,
             context: Context { line: block.first_line, ..Context::default() },
         }));
+        let last = out.len() - 1;
+        stamp_missing_times(&mut out[last..], "", &self.recent);
     }
 
     fn continue_record(&mut self, number: u64, line: &str, out: &mut Vec<Hit>) {
@@ -318,7 +354,6 @@ impl<'c> Scanner<'c> {
             return;
         };
         let first_line = record.lines[0].0;
-        let first_text = devtools::split_repeat(&record.lines[0].1).1.to_owned();
         let start = out.len();
         out.extend(record.hits_before);
         let scan = text::Scan { catalog: self.catalog, count: record.count, allow_open: false };
@@ -331,7 +366,8 @@ impl<'c> Scanner<'c> {
             let context = Context { line: last_line, ..Context::default() };
             scan.top(trailing, &context, out);
         }
-        stamp_missing_times(&mut out[start..], &first_text);
+        stamp_missing_times(&mut out[start..], &record.context_text, &self.recent);
+        text::fill_user(&record.context_text, &mut out[start..]);
         self.previous = None;
     }
 
@@ -344,13 +380,19 @@ impl<'c> Scanner<'c> {
     }
 }
 
-/// Gives hits without a time of their own the first timestamp in `text`.
-fn stamp_missing_times(hits: &mut [Hit], text: &str) {
+/// Gives hits without a time of their own the first timestamp in `text`,
+/// or else the time of the newest of the `recent` lines that has one.
+fn stamp_missing_times(hits: &mut [Hit], text: &str, recent: &VecDeque<String>) {
     let mut found: Option<Option<Stamp>> = None;
     for hit in hits {
         let context = hit.context_mut();
         if context.time.is_none() {
-            context.time = found.get_or_insert_with(|| time::find(text)).clone();
+            context.time = found
+                .get_or_insert_with(|| {
+                    time::find(text)
+                        .or_else(|| recent.iter().rev().find_map(|line| time::find(line)))
+                })
+                .clone();
         }
     }
 }

@@ -287,3 +287,59 @@ fn component_told_from_code_by_event_name() {
     check("statechange {code: -1307, message: \"gave up\"}", &["live-pusher:-1307"]);
     check("statechange {code: 1, message: \"x\"}", &[]);
 }
+
+#[test]
+fn record_on_its_own_lines_takes_context_from_line_before() {
+    let input = "[2024-03-04T09:21:04.530+08:00] ERROR join failed openid=oXyZ5hV1jL7fT3nB9cK2wS6dR8aU\n{\n  code: 905,\n  reason: 'connect websocket failed'\n}";
+    let catalog = Catalog::builtin();
+    let hits = scan_str(&catalog, input);
+    assert_eq!(hits.len(), 1);
+    let Hit::Event(event) = &hits[0] else { panic!("an event") };
+    assert_eq!(event.context.line, 2);
+    assert_eq!(
+        event.context.time.as_ref().map(|t| t.text()),
+        Some("2024-03-04T09:21:04.530+08:00")
+    );
+    assert_eq!(event.context.user.as_deref(), Some("oXyZ5hV1jL7fT3nB9cK2wS6dR8aU"));
+}
+
+#[test]
+fn repeat_count_before_page_path() {
+    check(
+        r#"3pages/index/index.js? [sm]:31 client join channel failed: {"code":903,"reason":"time out"}"#,
+        &["agora:903×3"],
+    );
+}
+
+#[test]
+fn named_component_wins_over_event_name() {
+    check(
+        "live-player statechange {code: 3005, message: \"RTMP read failed\"}",
+        &["live-player:3005"],
+    );
+    check("live-pusher statechange {code: 2103, message: \"x\"}", &["live-pusher:2103"]);
+}
+
+#[test]
+fn text_pairs_ignore_key_case() {
+    check("ERROR: 904, reason: websocket disconnected", &["agora:904"]);
+    check("Code: 905, Reason: connect websocket failed", &["agora:905"]);
+    check(r#"{"errcode":40001,"errmsg":"invalid credential"}"#, &[]);
+}
+
+#[test]
+fn http_status_after_failed_is_not_a_code() {
+    check("getToken failed: 502 Bad Gateway", &[]);
+    check("token request failed: 503 Service Unavailable", &[]);
+    check("client renew token failed: 401 invalid token", &["agora:401"]);
+}
+
+#[test]
+fn untimed_line_takes_time_of_line_before() {
+    let input = "2024-03-04 09:20:02.512 ERROR 811 --- [exec-7] c.e.RtcController : join failed\ncom.example.rtc.AgoraException: code=434 reason=uid mismatch\n\tat com.example.Rtc.join(Rtc.java:88)";
+    let catalog = Catalog::builtin();
+    let hits = scan_str(&catalog, input);
+    let Hit::Event(event) = &hits[0] else { panic!("an event") };
+    assert_eq!(event.code, "434");
+    assert_eq!(event.context.time.as_ref().map(|t| t.text()), Some("2024-03-04T09:20:02.512"));
+}

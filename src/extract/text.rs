@@ -40,18 +40,24 @@ static CODE_KEY: LazyLock<Regex> = LazyLock::new(|| {
     // A preceding `?`, `&`, `.` or word character rules out query strings
     // (`?code=905`), property paths (`e.code`) and longer keys (`errcode`,
     // `status_code`).
-    Regex::new(r#"(?:^|[^\w?&./=$-])["']?(?P<key>code|err_code|errCode|error)["']?\s*[:：=]\s*["']?(?P<num>-?\d{1,12})(?-u:\b)["']?"#)
+    Regex::new(r#"(?:^|[^\w?&./=$-])["']?(?P<key>(?i:code|err_code|error)|errCode)["']?\s*[:：=]\s*["']?(?P<num>-?\d{1,12})(?-u:\b)["']?"#)
         .expect("code key pattern is valid")
 });
 
 static REASON_KEY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"(?:^|[^\w.$-])["']?(?P<key>reason|message)["']?\s*(?P<sep>[:：=])\s*"#)
+    Regex::new(r#"(?:^|[^\w.$-])["']?(?P<key>(?i:reason|message))["']?\s*(?P<sep>[:：=])\s*"#)
         .expect("reason key pattern is valid")
 });
 
 static APP_FAILED: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?-u:\b)failed:?\s+(?:\[object Object\]\s+)?(?P<code>\d{3})\s+(?P<reason>\S.*?)\s*$",
+        // The SDK's own API names before `failed`, so that an HTTP status
+        // in `getToken failed: 502 Bad Gateway` is not taken for a code.
+        concat!(
+            r"(?-u:\b)(?:client|init|join|rejoin|leave|publish|unpublish|subscribe|unsubscribe|",
+            r"setRole|role|renewToken|mute|unmute|muteLocal|unmuteLocal|destroy)(?-u:\b)",
+            r"[^:\n]{0,40}?(?-u:\b)failed:?\s+(?:\[object Object\]\s+)?(?P<code>\d{3})\s+(?P<reason>\S.*?)\s*$",
+        ),
     )
     .expect("app failure pattern is valid")
 });
@@ -95,14 +101,24 @@ pub enum Component {
     Either,
 }
 
-/// Returns the component named last in `text`.
+/// Returns the component named last in `text`, or `Either` when the text
+/// has only an event name.
 pub fn component_hint(text: &str) -> Option<Component> {
-    let caps = COMPONENT.captures_iter(text).last()?;
-    if caps.name("b").is_some() {
-        return Some(Component::Either);
+    let mut either = false;
+    let mut named = None;
+    for caps in COMPONENT.captures_iter(text) {
+        match caps.name("a") {
+            Some(word) if word.as_str().eq_ignore_ascii_case("pusher") => {
+                named = Some(Source::LivePusher)
+            }
+            Some(_) => named = Some(Source::LivePlayer),
+            None => either = true,
+        }
     }
-    let word = caps.name("a")?.as_str().to_ascii_lowercase();
-    Some(Component::Named(if word == "pusher" { Source::LivePusher } else { Source::LivePlayer }))
+    match named {
+        Some(source) => Some(Component::Named(source)),
+        None => either.then_some(Component::Either),
+    }
 }
 
 impl Component {
@@ -181,7 +197,8 @@ impl Scan<'_> {
         let has = |needle: &str| memchr::memmem::find(text.as_bytes(), needle.as_bytes()).is_some();
         let mut rest = text.as_bytes().to_vec();
         let mut events = 0;
-        if has("code") || has("Code") || has("error") {
+        let keys = ["code", "Code", "CODE", "error", "Error", "ERROR"];
+        if keys.iter().any(|key| has(key)) {
             events += self.code_pairs(text, &mut rest, context, hint, out);
         }
         if has("failed") {
@@ -232,7 +249,11 @@ impl Scan<'_> {
             let segment_end =
                 keys.get(i + 1).map_or(text.len(), |next| next.get(0).expect("match").start());
             let segment = &text[whole.end()..segment_end];
-            let key = &caps["key"];
+            let key = match &caps["key"] {
+                "errCode" => "errCode".to_owned(),
+                other => other.to_ascii_lowercase(),
+            };
+            let key = key.as_str();
             let code = &caps["num"];
             let reason = find_value(segment, "reason");
             let message = find_value(segment, "message");
@@ -304,7 +325,7 @@ fn worth_parsing(text: &str) -> bool {
 /// Finds `key: value` or `key=value` in `segment` and returns the value and
 /// the number of bytes of `segment` up to the value's end.
 fn find_value(segment: &str, key: &str) -> Option<(String, usize)> {
-    let caps = REASON_KEY.captures_iter(segment).find(|c| &c["key"] == key)?;
+    let caps = REASON_KEY.captures_iter(segment).find(|c| c["key"].eq_ignore_ascii_case(key))?;
     let value_start = caps.get(0).expect("match").end();
     let sep = &caps["sep"];
     let after = &segment[value_start..];
@@ -339,7 +360,7 @@ fn blank(bytes: &mut [u8], start: usize, end: usize) {
 }
 
 /// Gives events without a user the OpenID or uid the text names.
-fn fill_user(text: &str, hits: &mut [Hit]) {
+pub(super) fn fill_user(text: &str, hits: &mut [Hit]) {
     let mut found: Option<Option<String>> = None;
     for hit in hits {
         let context = hit.context_mut();

@@ -35,7 +35,7 @@ impl Input {
 /// Expands the command-line paths: `-` is standard input, a directory is
 /// walked recursively in file-name order. Paths that cannot be opened are
 /// returned as errors; the rest are still read.
-pub fn expand(paths: &[PathBuf]) -> (Vec<Input>, Vec<InputError>) {
+pub fn expand(paths: &[PathBuf]) -> Expanded {
     let mut inputs = Vec::new();
     let mut errors = Vec::new();
     if paths.is_empty() {
@@ -54,7 +54,39 @@ pub fn expand(paths: &[PathBuf]) -> (Vec<Input>, Vec<InputError>) {
             }
         }
     }
-    (inputs, errors)
+    let (inputs, skipped) = remove_duplicates(inputs);
+    Expanded { inputs, errors, skipped }
+}
+
+/// The inputs to read, and what could not be or need not be read.
+pub struct Expanded {
+    pub inputs: Vec<Input>,
+    pub errors: Vec<InputError>,
+    /// Inputs named twice (a file given and also inside a given directory).
+    pub skipped: Vec<Skipped>,
+}
+
+/// Keeps the first of inputs that are the same file, so no line counts twice.
+fn remove_duplicates(inputs: Vec<Input>) -> (Vec<Input>, Vec<Skipped>) {
+    let mut seen = std::collections::HashMap::new();
+    let mut kept = Vec::new();
+    let mut skipped = Vec::new();
+    for input in inputs {
+        let identity = match &input {
+            Input::Stdin => None,
+            Input::File(path) => std::fs::canonicalize(path).ok(),
+        };
+        let name = input.display_name();
+        match seen.entry(identity) {
+            std::collections::hash_map::Entry::Occupied(first) => skipped
+                .push(Skipped { path: name, reason: format!("already read as {}", first.get()) }),
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(name);
+                kept.push(input);
+            }
+        }
+    }
+    (kept, skipped)
 }
 
 fn walk(root: &Path, inputs: &mut Vec<Input>, errors: &mut Vec<InputError>) {

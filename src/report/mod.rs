@@ -31,6 +31,44 @@ pub struct Report {
     pub categories: Vec<CategorySummary>,
     pub codes: Vec<CodeReport>,
     pub findings: Vec<FindingReport>,
+    /// The comparison with `--baseline`, when one was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineSummary>,
+    /// Whether the run fails under `--fail-on`, and why.
+    pub verdict: Verdict,
+}
+
+/// A group's standing against the baseline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Not in the baseline.
+    New,
+    /// In the baseline, with the count up by more than the growth ratio.
+    Grown,
+    /// In the baseline, with the count not up by more than the ratio.
+    Known,
+}
+
+#[derive(Debug, Serialize)]
+pub struct BaselineSummary {
+    pub path: String,
+    /// Growth above this ratio of the baseline count marks a group grown.
+    pub growth_ratio: f64,
+    pub new: usize,
+    pub grown: usize,
+    pub known: usize,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct Verdict {
+    pub failed: bool,
+    /// The `--fail-on` policy, as given.
+    pub fail_on: String,
+    /// One line: `failed: ...` or `passed: ...`.
+    pub summary: String,
+    /// Every rule of the policy that failed.
+    pub reasons: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -84,11 +122,16 @@ pub struct CodeReport {
     pub events: u64,
     /// Distinct OpenIDs or uids seen with this code.
     pub users: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<Status>,
     pub reasons: Vec<ReasonReport>,
 }
 
 #[derive(Debug, Serialize)]
 pub struct ReasonReport {
+    /// Stable group key, `source/code/folded reason`: the same log line
+    /// always gives the same key, which baselines and SARIF use.
+    pub key: String,
     /// The reason with numbers, ids and URLs folded into placeholders.
     pub reason: String,
     /// The first reason as written in the log.
@@ -98,10 +141,14 @@ pub struct ReasonReport {
     pub events: u64,
     pub first: LocationEntry,
     pub last: LocationEntry,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<Status>,
 }
 
 #[derive(Debug, Serialize)]
 pub struct FindingReport {
+    /// Stable group key, `finding/id`.
+    pub key: String,
     pub id: String,
     pub category: String,
     pub meaning: String,
@@ -112,6 +159,18 @@ pub struct FindingReport {
     pub example: String,
     pub first: LocationEntry,
     pub last: LocationEntry,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<Status>,
+}
+
+/// The group key of a code's reason.
+pub fn reason_key(source: Source, code: &str, reason: &str) -> String {
+    format!("{}/{code}/{reason}", source.as_str())
+}
+
+/// The group key of a finding.
+pub fn finding_key(id: &str) -> String {
+    format!("finding/{id}")
 }
 
 #[derive(Debug, Serialize)]
@@ -170,6 +229,7 @@ impl Report {
                     .reasons
                     .iter()
                     .map(|(folded, r)| ReasonReport {
+                        key: reason_key(key.source, &key.code, folded),
                         reason: folded.clone(),
                         example: r.example.clone(),
                         cause: catalog
@@ -179,6 +239,7 @@ impl Report {
                         events: r.events,
                         first: LocationEntry::new(&r.first),
                         last: LocationEntry::new(&r.last),
+                        status: None,
                     })
                     .collect();
                 reasons
@@ -195,6 +256,7 @@ impl Report {
                     remedy: entry.map(|e| e.remedy.get(lang).to_owned()),
                     events: group.events,
                     users: group.users.len(),
+                    status: None,
                     reasons,
                 }
             })
@@ -213,6 +275,7 @@ impl Report {
             .map(|(&index, f)| {
                 let entry = &catalog.findings()[index];
                 FindingReport {
+                    key: finding_key(&entry.id),
                     id: entry.id.clone(),
                     category: entry.category.clone(),
                     meaning: entry.meaning.get(lang).to_owned(),
@@ -222,6 +285,7 @@ impl Report {
                     example: f.example.clone(),
                     first: LocationEntry::new(&f.first),
                     last: LocationEntry::new(&f.last),
+                    status: None,
                 }
             })
             .collect();
@@ -273,6 +337,8 @@ impl Report {
             categories,
             codes,
             findings,
+            baseline: None,
+            verdict: Verdict::default(),
         }
     }
 

@@ -12,7 +12,7 @@ use std::fmt::Write as _;
 use unicode_width::UnicodeWidthStr;
 
 use super::labels::{group_digits, labels, Labels};
-use super::{CodeReport, FindingReport, LocationEntry, Report};
+use super::{CodeReport, FindingReport, LocationEntry, Report, Status};
 use crate::catalog::Lang;
 
 /// Reasons shown per code; the rest are summarised in one line.
@@ -132,7 +132,11 @@ pub fn render_text(report: &Report, options: &TextOptions) -> String {
         }
         w.line("");
         let heading = format!("{} · {}", category.id.to_uppercase(), category.title);
-        let count = labels.count(category.events + category.findings, labels.event, labels.events);
+        let mut count = labels.count(category.events, labels.event, labels.events);
+        if category.findings > 0 {
+            let findings = labels.count(category.findings, labels.finding, labels.findings);
+            let _ = write!(count, " · {findings}");
+        }
         let heading = w.paint(category_style(&category.id), &heading);
         w.line(&format!("{heading}  {count}"));
         for line in wrap(&category.action, 86) {
@@ -151,7 +155,15 @@ pub fn render_text(report: &Report, options: &TextOptions) -> String {
         w.line(labels.no_events);
     }
     footer(&mut w, report);
+    verdict_line(&mut w, report);
     w.out
+}
+
+/// The last line: the `--fail-on` verdict and why.
+fn verdict_line(w: &mut Writer, report: &Report) {
+    let style = if report.verdict.failed { Style::Red } else { Style::Bold };
+    let line = w.paint(style, &report.verdict.summary);
+    w.line(&line);
 }
 
 fn code_label(code: &CodeReport) -> String {
@@ -164,6 +176,9 @@ fn code_block(w: &mut Writer, code: &CodeReport, widths: Widths) {
     if code.users > 0 {
         let _ = write!(counts, " · {}", labels.count(code.users as u64, labels.user, labels.users));
     }
+    if let Some(mark) = status_mark(code.status) {
+        let _ = write!(counts, " · {mark}");
+    }
     w.line("");
     let label = w.paint(Style::Bold, &pad(&code_label(code), widths.label));
     w.line(&format!("  {label}  {}  {counts}", pad(&code.meaning, widths.meaning)));
@@ -175,11 +190,14 @@ fn code_block(w: &mut Writer, code: &CodeReport, widths: Widths) {
         .max()
         .unwrap_or(1);
     for reason in code.reasons.iter().take(TOP_REASONS) {
-        let text = if reason.reason.is_empty() {
+        let mut text = if reason.reason.is_empty() {
             labels.no_reason.to_owned()
         } else {
             escape(&reason.reason)
         };
+        if let Some(mark) = status_mark(reason.status) {
+            let _ = write!(text, "  [{mark}]");
+        }
         w.line(&format!("    {:>count_width$}  {text}", group_digits(reason.events)));
         let indent = " ".repeat(count_width + 6);
         if let Some(cause) = &reason.cause {
@@ -188,7 +206,7 @@ fn code_block(w: &mut Writer, code: &CodeReport, widths: Widths) {
         if let Some(range) = time_range(&reason.first, &reason.last) {
             w.line(&format!("{indent}{}: {range}", labels.seen));
         }
-        let at = w.paint(Style::Dim, &format!("{} {}", labels.at, location(&reason.first)));
+        let at = w.paint(Style::Dim, &format!("{} {}", labels.at, location(&reason.first, labels)));
         w.line(&format!("{indent}{at}"));
     }
     let hidden = code.reasons.len().saturating_sub(TOP_REASONS);
@@ -206,13 +224,16 @@ fn finding_block(w: &mut Writer, finding: &FindingReport, widths: Widths) {
     let labels = w.labels;
     w.line("");
     let label = w.paint(Style::Bold, &pad(&finding.id, widths.label));
-    let counts = labels.count(finding.events, labels.event, labels.events);
+    let mut counts = labels.count(finding.events, labels.event, labels.events);
+    if let Some(mark) = status_mark(finding.status) {
+        let _ = write!(counts, " · {mark}");
+    }
     w.line(&format!("  {label}  {}  {counts}", pad(&finding.meaning, widths.meaning)));
     w.line(&format!("      {}: {}", labels.fix, finding.fix));
     if let Some(range) = time_range(&finding.first, &finding.last) {
         w.line(&format!("      {}: {range}", labels.seen));
     }
-    let at = w.paint(Style::Dim, &format!("{} {}", labels.at, location(&finding.first)));
+    let at = w.paint(Style::Dim, &format!("{} {}", labels.at, location(&finding.first, labels)));
     w.line(&format!("      {at}"));
 }
 
@@ -239,12 +260,11 @@ fn footer(w: &mut Writer, report: &Report) {
     let s = &report.scanned;
     w.line("");
     w.line(&format!(
-        "{} {}, {}, {} {}",
+        "{} {}, {}, {}",
         labels.scanned,
         labels.count(s.files, labels.file, labels.files),
         labels.count(s.lines, labels.line, labels.lines),
-        group_digits(s.bytes),
-        labels.bytes
+        labels.count(s.bytes, labels.byte, labels.bytes),
     ));
     if s.long_lines > 0 {
         w.line(&format!(
@@ -268,13 +288,23 @@ fn footer(w: &mut Writer, report: &Report) {
     }
 }
 
-fn location(at: &LocationEntry) -> String {
+/// `new` or `grown` for groups compared with a baseline; known groups and
+/// runs without a baseline show nothing.
+fn status_mark(status: Option<Status>) -> Option<&'static str> {
+    match status? {
+        Status::New => Some("new"),
+        Status::Grown => Some("grown"),
+        Status::Known => None,
+    }
+}
+
+fn location(at: &LocationEntry, labels: &Labels) -> String {
     let mut text = format!("{}:{}", escape(&at.path), at.line);
     if let Some(page) = &at.page {
         let _ = write!(text, " {}", escape(page));
     }
     if let Some(user) = &at.user {
-        let _ = write!(text, " {}", escape(user));
+        let _ = write!(text, " {} {}", labels.user_prefix, escape(user));
     }
     text
 }

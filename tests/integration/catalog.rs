@@ -44,7 +44,7 @@ fn catalog_moves_code_to_network() {
     let group = code_group(&report, "agora", "904");
     let network = report["categories"].as_array().unwrap().iter().find(|c| c["id"] == "network");
     let rejoin = report["categories"].as_array().unwrap().iter().find(|c| c["id"] == "rejoin");
-    assert_eq!(code, 0);
+    assert_eq!(code, 1);
     assert_eq!(group["category"], "network");
     assert_eq!(group["events"], 2);
     assert_eq!(group["remedy"], "Check the network, then rejoin.");

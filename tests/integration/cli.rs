@@ -30,7 +30,7 @@ fn stdin_dash_reads_input() {
     let report = parse_json(&output);
 
     let group = code_group(&report, "agora", "904");
-    assert_eq!(status(&output), 0);
+    assert_eq!(status(&output), 1);
     assert_eq!(report["total_events"], 2);
     assert_eq!(report["scanned"]["files"], 1);
     assert_eq!(report["scanned"]["lines"], 2);
@@ -48,7 +48,7 @@ fn stdin_without_paths_reads_input() {
     let report = parse_json(&output);
 
     let group = code_group(&report, "agora", "904");
-    assert_eq!(status(&output), 0);
+    assert_eq!(status(&output), 1);
     assert_eq!(report["total_events"], 2);
     assert_eq!(group["reasons"][0]["first"]["path"], "<stdin>");
     assert_eq!(group["reasons"][0]["first"]["line"], 2);
@@ -76,7 +76,7 @@ fn stdin_dash_beside_file() {
 
     let group_905 = code_group(&report, "agora", "905");
     let group_904 = code_group(&report, "agora", "904");
-    assert_eq!(status(&output), 0);
+    assert_eq!(status(&output), 1);
     assert_eq!(report["scanned"]["files"], 2);
     assert_eq!(report["total_events"], 5);
     assert_eq!(group_905["events"], 1);
@@ -190,8 +190,8 @@ fn print_catalog_round_trips() {
         .unwrap();
 
     assert_eq!(status(&printed), 0);
-    assert_eq!(status(&builtin), 0);
-    assert_eq!(status(&loaded), 0);
+    assert_eq!(status(&builtin), 1);
+    assert_eq!(status(&loaded), 1);
     assert_eq!(stdout_text(&loaded), stdout_text(&builtin));
 }
 
@@ -203,7 +203,7 @@ fn lang_flag_zh() {
         triage().args(["--lang", "zh", "--color", "never"]).arg(UTF8_LOG).output().unwrap();
     let text = stdout_text(&output);
 
-    assert_eq!(status(&output), 0);
+    assert_eq!(status(&output), 1);
     assert_eq!(text.lines().next(), Some("分诊报告: 4次, 1项发现"));
     assert!(text.contains("\n已扫描 1个文件, 8行, "), "output:\n{text}");
 }
@@ -212,7 +212,7 @@ fn lang_flag_zh() {
 fn lang_flag_zh_json() {
     let (code, report) = json_report(&["--lang", "zh", UTF8_LOG]);
 
-    assert_eq!(code, 0);
+    assert_eq!(code, 1);
     assert_eq!(report["lang"], "zh");
     assert_eq!(code_group(&report, "agora", "904")["meaning"], "websocket 断开");
 }
@@ -222,7 +222,7 @@ fn lang_from_lang_variable() {
     let output =
         triage().env("LANG", "zh_CN.UTF-8").args(["--color", "never", UTF8_LOG]).output().unwrap();
 
-    assert_eq!(status(&output), 0);
+    assert_eq!(status(&output), 1);
     assert_eq!(stdout_text(&output).lines().next(), Some("分诊报告: 4次, 1项发现"));
 }
 
@@ -235,7 +235,7 @@ fn lang_lc_all_overrides_lang() {
         .output()
         .unwrap();
 
-    assert_eq!(status(&output), 0);
+    assert_eq!(status(&output), 1);
     assert_eq!(stdout_text(&output).lines().next(), Some("Triage report: 4 events, 1 finding"));
 }
 
@@ -247,7 +247,7 @@ fn lang_flag_overrides_environment() {
         .output()
         .unwrap();
 
-    assert_eq!(status(&output), 0);
+    assert_eq!(status(&output), 1);
     assert_eq!(stdout_text(&output).lines().next(), Some("Triage report: 4 events, 1 finding"));
 }
 
@@ -257,7 +257,7 @@ fn lang_flag_overrides_environment() {
 fn color_always_has_escapes() {
     let output = triage().args(["--color", "always", UTF8_LOG]).output().unwrap();
 
-    assert_eq!(status(&output), 0);
+    assert_eq!(status(&output), 1);
     assert!(stdout_text(&output).contains("\x1b["));
 }
 
@@ -266,7 +266,7 @@ fn color_always_beats_no_color() {
     let output =
         triage().env("NO_COLOR", "1").args(["--color", "always", UTF8_LOG]).output().unwrap();
 
-    assert_eq!(status(&output), 0);
+    assert_eq!(status(&output), 1);
     assert!(stdout_text(&output).contains("\x1b["));
 }
 
@@ -274,7 +274,7 @@ fn color_always_beats_no_color() {
 fn color_never_has_none() {
     let output = triage().args(["--color", "never", UTF8_LOG]).output().unwrap();
 
-    assert_eq!(status(&output), 0);
+    assert_eq!(status(&output), 1);
     assert!(!stdout_text(&output).contains('\x1b'));
 }
 
@@ -282,7 +282,7 @@ fn color_never_has_none() {
 fn color_default_on_pipe_has_none() {
     let output = triage().arg(UTF8_LOG).output().unwrap();
 
-    assert_eq!(status(&output), 0);
+    assert_eq!(status(&output), 1);
     assert!(!stdout_text(&output).contains('\x1b'));
 }
 
@@ -292,7 +292,7 @@ fn color_auto_on_terminal_has_escapes() {
     // for any tool that never colours.
     let (code, shown) = run_in_terminal(&["--color", "auto", UTF8_LOG], &[]);
 
-    assert_eq!(code, 0);
+    assert_eq!(code, 1);
     assert!(shown.contains("Triage report"), "terminal showed:\n{shown}");
     assert!(shown.contains("\x1b[1m"), "terminal showed:\n{shown}");
 }
@@ -301,7 +301,7 @@ fn color_auto_on_terminal_has_escapes() {
 fn color_auto_no_color_on_terminal() {
     let (code, shown) = run_in_terminal(&["--color", "auto", UTF8_LOG], &[("NO_COLOR", "1")]);
 
-    assert_eq!(code, 0);
+    assert_eq!(code, 1);
     assert!(shown.contains("Triage report"), "terminal showed:\n{shown}");
     assert!(!shown.contains('\x1b'), "terminal showed:\n{shown}");
 }
@@ -310,7 +310,7 @@ fn color_auto_no_color_on_terminal() {
 fn color_auto_dumb_terminal() {
     let (code, shown) = run_in_terminal(&["--color", "auto", UTF8_LOG], &[("TERM", "dumb")]);
 
-    assert_eq!(code, 0);
+    assert_eq!(code, 1);
     assert!(shown.contains("Triage report"), "terminal showed:\n{shown}");
     assert!(!shown.contains('\x1b'), "terminal showed:\n{shown}");
 }
@@ -356,7 +356,7 @@ fn threads_give_identical_json() {
             .args(["--format", "json", "--lang", "en", "-j", threads, "fixtures"])
             .output()
             .unwrap();
-        assert_eq!(status(&output), 0, "exit status with -j {threads}");
+        assert_eq!(status(&output), 1, "exit status with -j {threads}");
         output.stdout
     };
     let single_thread = run("1");

@@ -233,7 +233,7 @@ fn binary_file_in_dir_skipped() {
     let binary = "binary file (NUL bytes, not UTF-16)";
     let icon = dir.path().join("icon.png");
     let state = dir.path().join("state.db");
-    assert_eq!(code, 0);
+    assert_eq!(code, 1);
     assert_eq!(report["errors"], json!([]));
     assert_eq!(report["total_events"], 2);
     // Skipped files still count as scanned files.
@@ -285,7 +285,7 @@ fn walk_order_sets_first_location() {
     let (code, report) = json_report(&["-j", "2", path_str(dir.path())]);
 
     let reason = &code_group(&report, "agora", "904")["reasons"][0];
-    assert_eq!(code, 0);
+    assert_eq!(code, 1);
     assert_eq!(reason["events"], 2);
     assert_eq!(reason["first"], json!({ "path": path_str(&early), "line": 1, "time": null }));
     assert_eq!(reason["last"], json!({ "path": path_str(&late), "line": 2, "time": null }));

@@ -15,7 +15,7 @@ const CATEGORIES: [&str; 7] = ["rejoin", "service", "usage", "network", "media",
 fn json_schema_version_is_1() {
     let (code, report) = json_report(&["fixtures/encodings/utf8.log"]);
 
-    assert_eq!(code, 0);
+    assert_eq!(code, 1);
     assert_eq!(report["schema_version"], 1);
     assert_eq!(report["tool"]["name"], "miniapp-triage");
 }
@@ -29,7 +29,7 @@ fn json_scanned_counts_exact() {
     let (code, report) = json_report(&[path]);
 
     let scanned = &report["scanned"];
-    assert_eq!(code, 0);
+    assert_eq!(code, 1);
     assert_eq!(contents.last(), Some(&b'\n'), "{path} ends with a newline");
     assert_eq!(scanned["files"], 1);
     assert_eq!(scanned["lines"], newlines);
@@ -52,7 +52,7 @@ fn json_code_entries_complete() {
     let (code, report) = json_report(&["--lang", "en", "fixtures"]);
     let codes = report["codes"].as_array().expect("codes is an array");
 
-    assert_eq!(code, 0);
+    assert_eq!(code, 1);
     assert!(!codes.is_empty());
     let mut zoned_times = 0;
     for group in codes {
@@ -92,7 +92,7 @@ fn json_location_has_time() {
     // Line 3: "Mon Mar 04 2024 09:12:44 GMT+0800 (中国标准时间)[ERROR]: client
     // join channel failed: {"code":903,"reason":"time out"}"
     let first = &code_group(&report, "agora", "903")["reasons"][0]["first"];
-    assert_eq!(code, 0);
+    assert_eq!(code, 1);
     assert_eq!(first["path"], "fixtures/encodings/utf8.log");
     assert_eq!(first["line"], 3);
     assert_eq!(first["time"], "2024-03-04T09:12:44+08:00");
@@ -124,7 +124,7 @@ fn text_escapes_hostile_reason() {
     let output = triage().args(["--color", "never", "--lang", "en"]).arg(&log).output().unwrap();
     let text = stdout_text(&output);
 
-    assert_eq!(status(&output), 0);
+    assert_eq!(status(&output), 1);
     assert_no_raw_controls(&text, "text report");
     assert!(text.contains("socket \\e[<n>mred\\e[<n>m"), "text report:\n{text}");
     assert!(text.contains("over\\rwrite"), "text report:\n{text}");
@@ -140,7 +140,7 @@ fn json_keeps_hostile_reason() {
     let report = parse_json(&output);
 
     // JSON escapes control characters itself and keeps the text exact.
-    assert_eq!(status(&output), 0);
+    assert_eq!(status(&output), 1);
     assert_eq!(code_group(&report, "agora", "904")["reasons"][0]["example"], HOSTILE_REASON);
 }
 

@@ -1,0 +1,219 @@
+//! The failure policy (`--fail-on`) and the verdict it gives a report.
+//!
+//! A policy is a comma list of rules: a category id with an optional
+//! allowed count (`rejoin:5` fails above five rejoin events), `any` (any
+//! event or finding outside `none`), `new` (groups not in the baseline,
+//! outside `none`) or `never`. The run fails when any rule fails.
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::catalog::CATEGORY_ORDER;
+use crate::report::{Report, Status, Verdict};
+
+/// The category that never fails a run under `any` or `new`.
+const INFORMATIONAL: &str = "none";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Rule {
+    Any,
+    New,
+    Category { id: String, allowed: u64 },
+}
+
+/// A parsed `--fail-on` value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailOn {
+    rules: Vec<Rule>,
+    text: String,
+}
+
+impl Default for FailOn {
+    fn default() -> Self {
+        FailOn { rules: vec![Rule::Any], text: "any".to_owned() }
+    }
+}
+
+impl fmt::Display for FailOn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl FromStr for FailOn {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let help = format!(
+            "use any, new, never, or category ids ({}) each with an optional :N, separated by commas",
+            CATEGORY_ORDER.join(", ")
+        );
+        let mut rules = Vec::new();
+        let mut never = false;
+        for part in text.split(',').map(str::trim) {
+            match part {
+                "" => return Err(format!("empty rule in `{text}`; {help}")),
+                "any" => rules.push(Rule::Any),
+                "new" => rules.push(Rule::New),
+                "never" => never = true,
+                _ => {
+                    let (id, allowed) = match part.split_once(':') {
+                        Some((id, n)) => {
+                            let allowed = n.parse::<u64>().map_err(|_| {
+                                format!("invalid allowed count `{n}` in `{part}`; use a whole number such as {id}:5")
+                            })?;
+                            (id, allowed)
+                        }
+                        None => (part, 0),
+                    };
+                    if !CATEGORY_ORDER.contains(&id) {
+                        return Err(format!("unknown category `{id}`; {help}"));
+                    }
+                    rules.push(Rule::Category { id: id.to_owned(), allowed });
+                }
+            }
+        }
+        if never && !rules.is_empty() {
+            return Err(format!("`never` cannot be combined with other rules in `{text}`"));
+        }
+        Ok(FailOn { rules, text: text.to_owned() })
+    }
+}
+
+impl FailOn {
+    /// Returns true when the policy compares against a baseline.
+    pub fn needs_baseline(&self) -> bool {
+        self.rules.contains(&Rule::New)
+    }
+
+    /// Judges `report`, whose groups carry baseline statuses when a
+    /// baseline was given.
+    pub fn judge(&self, report: &Report) -> Verdict {
+        let mut reasons = Vec::new();
+        let mut passes = Vec::new();
+        for rule in &self.rules {
+            match rule {
+                Rule::Any => {
+                    let (events, categories) = outside_informational(report);
+                    if events > 0 {
+                        reasons.push(format!(
+                            "{events} {} outside none ({categories})",
+                            plural(events)
+                        ));
+                    } else {
+                        passes.push("no events outside none".to_owned());
+                    }
+                }
+                Rule::New => {
+                    let new = new_groups(report);
+                    if new.is_empty() {
+                        passes.push("no new groups against the baseline".to_owned());
+                    } else {
+                        let shown: Vec<&str> = new.iter().take(5).map(String::as_str).collect();
+                        let more = if new.len() > 5 {
+                            format!(" and {} more", new.len() - 5)
+                        } else {
+                            String::new()
+                        };
+                        let groups = if new.len() == 1 { "group" } else { "groups" };
+                        reasons.push(format!(
+                            "{} new {groups}: {}{more}",
+                            new.len(),
+                            shown.join(", ")
+                        ));
+                    }
+                }
+                Rule::Category { id, allowed } => {
+                    let events = report.category(id).map_or(0, |c| c.events + c.findings);
+                    if events > *allowed {
+                        reasons.push(format!(
+                            "{events} {id} {} above the allowed {allowed}",
+                            plural(events)
+                        ));
+                    } else {
+                        passes.push(format!(
+                            "{events} {id} {} within the allowed {allowed}",
+                            plural(events)
+                        ));
+                    }
+                }
+            }
+        }
+        let failed = !reasons.is_empty();
+        let summary = if failed {
+            format!("failed: {}", reasons.join("; "))
+        } else if passes.is_empty() {
+            "passed: the policy is never".to_owned()
+        } else {
+            format!("passed: {}", passes.join("; "))
+        };
+        Verdict { failed, fail_on: self.text.clone(), summary, reasons }
+    }
+}
+
+fn plural(n: u64) -> &'static str {
+    if n == 1 {
+        "event"
+    } else {
+        "events"
+    }
+}
+
+/// Events and findings outside `none`, and the categories they are in.
+fn outside_informational(report: &Report) -> (u64, String) {
+    let mut total = 0;
+    let mut parts = Vec::new();
+    for category in report.categories.iter().filter(|c| c.id != INFORMATIONAL) {
+        let events = category.events + category.findings;
+        if events > 0 {
+            total += events;
+            parts.push(format!("{} {}", category.id, events));
+        }
+    }
+    (total, parts.join(", "))
+}
+
+/// Names of the groups marked new, outside `none`.
+fn new_groups(report: &Report) -> Vec<String> {
+    let codes = report.codes.iter().filter(|c| c.category != INFORMATIONAL).flat_map(|code| {
+        code.reasons
+            .iter()
+            .filter(|r| r.status == Some(Status::New))
+            .map(move |r| format!("{} {} ({})", code.source.as_str(), code.code, r.reason))
+    });
+    let findings = report
+        .findings
+        .iter()
+        .filter(|f| f.category != INFORMATIONAL && f.status == Some(Status::New))
+        .map(|f| format!("finding {}", f.id));
+    codes.chain(findings).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_rules() {
+        assert_eq!("any".parse::<FailOn>().unwrap(), FailOn::default());
+        let spec: FailOn = "rejoin:5, service,new".parse().unwrap();
+        assert_eq!(
+            spec.rules,
+            [
+                Rule::Category { id: "rejoin".into(), allowed: 5 },
+                Rule::Category { id: "service".into(), allowed: 0 },
+                Rule::New
+            ]
+        );
+        assert!(spec.needs_baseline());
+        assert_eq!("never".parse::<FailOn>().unwrap().rules, []);
+    }
+
+    #[test]
+    fn rejects_bad_rules() {
+        assert!("rejoin:x".parse::<FailOn>().unwrap_err().contains("invalid allowed count `x`"));
+        assert!("rejion".parse::<FailOn>().unwrap_err().contains("unknown category `rejion`"));
+        assert!("never,any".parse::<FailOn>().unwrap_err().contains("cannot be combined"));
+        assert!("any,".parse::<FailOn>().unwrap_err().contains("empty rule"));
+    }
+}
