@@ -14,7 +14,8 @@ pub enum Node {
     /// An object with its members in source order and the byte offset of `{`.
     Object(Vec<(String, Node)>, usize),
     Array(Vec<Node>),
-    Str(String),
+    /// A string and the byte offset of its opening quote.
+    Str(String, usize),
     Number(String),
     /// A bare word such as `true`, `null`, `undefined` or `Object`.
     Bare(String),
@@ -32,7 +33,7 @@ impl Node {
     /// Returns the text of a string value.
     pub fn as_str(&self) -> Option<&str> {
         match self {
-            Node::Str(s) => Some(s),
+            Node::Str(s, _) => Some(s),
             _ => None,
         }
     }
@@ -41,7 +42,7 @@ impl Node {
     pub fn as_int_text(&self) -> Option<&str> {
         let text = match self {
             Node::Number(n) => n.as_str(),
-            Node::Str(s) => s.trim(),
+            Node::Str(s, _) => s.trim(),
             _ => return None,
         };
         is_integer(text).then_some(text)
@@ -126,7 +127,10 @@ impl Parser<'_> {
             None => Err(ParseError::Incomplete),
             Some(b'{') => self.object(),
             Some(b'[') => self.array(),
-            Some(q @ (b'"' | b'\'')) => self.string(q).map(Node::Str),
+            Some(q @ (b'"' | b'\'')) => {
+                let start = self.pos;
+                self.string(q).map(|s| Node::Str(s, start))
+            }
             Some(b) if b == b'-' || b.is_ascii_digit() => Ok(self.number()),
             Some(b) if is_word_start(b) => Ok(Node::Bare(self.word().to_owned())),
             Some(_) => Err(ParseError::Syntax),
@@ -363,9 +367,9 @@ mod tests {
         assert_eq!(
             node,
             Node::Array(vec![
-                Node::Str("a\"b".into()),
-                Node::Str("中文".into()),
-                Node::Str("😀".into())
+                Node::Str("a\"b".into(), 1),
+                Node::Str("中文".into(), 9),
+                Node::Str("😀".into(), 25)
             ])
         );
     }

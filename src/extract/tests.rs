@@ -343,3 +343,13 @@ fn untimed_line_takes_time_of_line_before() {
     assert_eq!(event.code, "434");
     assert_eq!(event.context.time.as_ref().map(|t| t.text()), Some("2024-03-04T09:20:02.512"));
 }
+
+#[test]
+fn string_event_in_pretty_json_has_its_own_line() {
+    let input = "{\n  \"msg\": [\n    \"join\",\n    \"error: 904, reason: websocket disconnected\"\n  ]\n}";
+    let catalog = Catalog::builtin();
+    let hits = scan_str(&catalog, input);
+    let Hit::Event(event) = &hits[0] else { panic!("an event") };
+    assert_eq!(event.code, "904");
+    assert_eq!(event.context.line, 4);
+}

@@ -80,16 +80,20 @@ impl Scan<'_> {
                 let mut hint = hint;
                 let mut events = 0;
                 for item in items {
-                    if let Node::Str(text) = item {
+                    if let Node::Str(text, _) = item {
                         hint = component_hint(text).or(hint);
                     }
                     events += self.node(item, context, hint, lines, depth, out);
                 }
                 events
             }
-            Node::Str(text) if text.len() >= 4 => {
-                self.unit(text, context, hint, depth + 1, out).events
-            }
+            Node::Str(text, offset) if text.len() >= 4 => match lines {
+                Some(lines) => {
+                    let context = Context { line: lines.line_of(*offset), ..context.clone() };
+                    self.unit(text, &context, hint, depth + 1, out).events
+                }
+                None => self.unit(text, context, hint, depth + 1, out).events,
+            },
             _ => 0,
         }
     }
@@ -198,7 +202,7 @@ fn absorb_context(members: &[(String, Node)], context: &mut Context) {
             "timestamp" | "time" | "ts" | "@timestamp" | "datetime" => {
                 let stamp = match value {
                     Node::Number(n) => time::from_unix(n),
-                    Node::Str(s) => time::find(s).or_else(|| time::from_unix(s)),
+                    Node::Str(s, _) => time::find(s).or_else(|| time::from_unix(s)),
                     _ => None,
                 };
                 if stamp.is_some() {
