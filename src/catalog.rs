@@ -141,6 +141,7 @@ pub struct Catalog {
     rules: Vec<Vec<Regex>>,
     findings: Vec<FindingEntry>,
     finding_set: RegexSet,
+    candidates: regex::bytes::Regex,
 }
 
 impl Catalog {
@@ -215,6 +216,9 @@ impl Catalog {
         }
         let finding_set = RegexSet::new(file.finding.iter().map(|f| &f.pattern))
             .context("invalid finding pattern")?;
+        let patterns: Vec<&str> = file.finding.iter().map(|f| f.pattern.as_str()).collect();
+        let candidates = crate::extract::candidates::build(&patterns)
+            .context("cannot combine the finding patterns into one search")?;
 
         Ok(Catalog {
             categories,
@@ -223,6 +227,7 @@ impl Catalog {
             rules,
             findings: file.finding,
             finding_set,
+            candidates,
         })
     }
 
@@ -245,6 +250,11 @@ impl Catalog {
 
     pub fn knows(&self, source: Source, code: &str) -> bool {
         self.index.contains_key(&(source, code.to_owned()))
+    }
+
+    /// The prefilter search for lines that can hold an event or finding.
+    pub fn candidates(&self) -> &regex::bytes::Regex {
+        &self.candidates
     }
 
     pub fn findings(&self) -> &[FindingEntry] {

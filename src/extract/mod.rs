@@ -7,6 +7,7 @@
 //! DevTools prints when an object is expanded. Everything else is decided
 //! per line by [`text::scan`].
 
+pub mod candidates;
 mod devtools;
 pub mod relaxed;
 #[cfg(test)]
@@ -184,6 +185,68 @@ impl<'c> Scanner<'c> {
         } else {
             self.process(number, line, true, out);
         }
+        self.remember(line);
+    }
+
+    /// Scans a chunk of whole lines whose first line is number `first_line`
+    /// and returns the number of lines in it. Lines that cannot hold an
+    /// event are skipped without decoding while no record or expanded
+    /// object is open, which gives the same hits as [`Scanner::line`] on
+    /// every line.
+    pub fn chunk(&mut self, chunk: &[u8], first_line: u64, out: &mut Vec<Hit>) -> u64 {
+        let candidates = self.catalog.candidates();
+        let mut number = first_line;
+        let mut pos = 0;
+        let mut next: Option<usize> = None;
+        while pos < chunk.len() {
+            if self.is_idle() {
+                if next.is_none_or(|start| start < pos) {
+                    next =
+                        candidates.find_at(chunk, pos).map(|m| line_start(chunk, m.start(), pos));
+                }
+                let start = next.unwrap_or(chunk.len());
+                if start > pos {
+                    self.remember_before(chunk, pos, start);
+                    number += bytecount::count(&chunk[pos..start], b'\n') as u64;
+                    pos = start;
+                    if pos == chunk.len() {
+                        break;
+                    }
+                }
+            }
+            let end = memchr::memchr(b'\n', &chunk[pos..]).map_or(chunk.len(), |i| pos + i);
+            let text = String::from_utf8_lossy(&chunk[pos..end]);
+            self.line(number, &text, out);
+            number += 1;
+            pos = end + 1;
+        }
+        number - first_line
+    }
+
+    /// Returns true when a line without a candidate key cannot change what
+    /// the scanner reports, so it may be skipped.
+    fn is_idle(&self) -> bool {
+        self.open.is_none() && !self.block.active && self.previous.is_none()
+    }
+
+    /// Keeps the last lines of `chunk[from..to]` for time look-back.
+    fn remember_before(&mut self, chunk: &[u8], from: usize, to: usize) {
+        let mut starts = Vec::with_capacity(RECENT_LINES);
+        let mut end = to;
+        while end > from && starts.len() < RECENT_LINES {
+            let content_end = if chunk[end - 1] == b'\n' { end - 1 } else { end };
+            let start =
+                memchr::memrchr(b'\n', &chunk[from..content_end]).map_or(from, |i| from + i + 1);
+            starts.push((start, content_end));
+            end = start;
+        }
+        for &(start, end) in starts.iter().rev() {
+            let text = String::from_utf8_lossy(&chunk[start..end]);
+            self.remember(text.strip_suffix('\r').unwrap_or(&text));
+        }
+    }
+
+    fn remember(&mut self, line: &str) {
         let mut slot = if self.recent.len() == RECENT_LINES {
             self.recent.pop_front().unwrap_or_default()
         } else {
@@ -397,9 +460,24 @@ fn stamp_missing_times(hits: &mut [Hit], text: &str, recent: &VecDeque<String>) 
     }
 }
 
-/// Scans a whole text and returns its hits: a convenience for tests and
-/// benchmarks.
+/// Returns the start of the line that holds byte `at`, not before `floor`.
+fn line_start(chunk: &[u8], at: usize, floor: usize) -> usize {
+    memchr::memrchr(b'\n', &chunk[floor..at]).map_or(floor, |i| floor + i + 1)
+}
+
+/// Scans a whole text through the prefilter and returns its hits: a
+/// convenience for tests and benchmarks.
 pub fn scan_str(catalog: &Catalog, input: &str) -> Vec<Hit> {
+    let mut scanner = Scanner::new(catalog);
+    let mut out = Vec::new();
+    scanner.chunk(input.as_bytes(), 1, &mut out);
+    scanner.finish(&mut out);
+    out
+}
+
+/// Scans a whole text line by line without the prefilter, for checking
+/// that the prefilter changes nothing.
+pub fn scan_str_every_line(catalog: &Catalog, input: &str) -> Vec<Hit> {
     let mut scanner = Scanner::new(catalog);
     let mut out = Vec::new();
     for (i, line) in input.lines().enumerate() {

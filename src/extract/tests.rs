@@ -353,3 +353,70 @@ fn string_event_in_pretty_json_has_its_own_line() {
     assert_eq!(event.code, "904");
     assert_eq!(event.context.line, 4);
 }
+
+/// Every UTF-8 fixture under `fixtures/`, as (name, text).
+fn utf8_fixtures() -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut stack =
+        vec![std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures"))];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).expect("fixtures directory") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if let Ok(text) = String::from_utf8(std::fs::read(&path).expect("fixture")) {
+                out.push((path.display().to_string(), text));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn prefilter_changes_nothing_on_fixtures() {
+    let catalog = Catalog::builtin();
+    let fixtures = utf8_fixtures();
+    assert!(fixtures.len() > 20);
+    for (name, text) in fixtures {
+        let filtered = scan_str(&catalog, &text);
+        let every = super::scan_str_every_line(&catalog, &text);
+        assert_eq!(filtered, every, "hits in {name}");
+    }
+}
+
+mod prefilter {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// Random mixes of fixture lines, with random junk lines between
+        /// them, give the same hits with and without the prefilter.
+        #[test]
+        fn mixes_of_fixture_lines(picks in proptest::collection::vec((0usize..10_000, 0usize..10_000, "[ -~]{0,12}"), 1..60)) {
+            static LINES: std::sync::OnceLock<(Catalog, Vec<String>)> = std::sync::OnceLock::new();
+            let (catalog, lines) = LINES.get_or_init(|| {
+                let lines = utf8_fixtures()
+                    .into_iter()
+                    .flat_map(|(_, text)| text.lines().map(str::to_owned).collect::<Vec<_>>())
+                    .collect();
+                (Catalog::builtin(), lines)
+            });
+            let mut text = String::new();
+            for (file_pick, line_pick, junk) in picks {
+                let run = 1 + line_pick % 4;
+                let start = file_pick % lines.len();
+                for line in lines.iter().skip(start).take(run) {
+                    text.push_str(line);
+                    text.push('\n');
+                }
+                text.push_str(&junk);
+                text.push('\n');
+            }
+            prop_assert_eq!(scan_str(catalog, &text), crate::extract::scan_str_every_line(catalog, &text));
+        }
+    }
+}

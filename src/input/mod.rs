@@ -1,7 +1,7 @@
 //! Inputs: paths expanded into files, each read once as a stream of lines.
 
+mod chunks;
 mod decode;
-mod lines;
 
 use std::fs::File;
 use std::io::{self, Read};
@@ -12,8 +12,8 @@ use std::sync::Arc;
 use crate::catalog::Catalog;
 use crate::extract::Scanner;
 use crate::tally::{InputError, Skipped, Tally};
+pub use chunks::MAX_LINE_BYTES;
 pub use decode::Detected;
-pub use lines::MAX_LINE_BYTES;
 
 /// One thing to read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -180,30 +180,23 @@ fn read_lines(
         });
         return Ok(());
     }
-    let mut reader = lines::LineReader::new(decoded.reader);
+    let mut reader = decoded.reader;
     let mut scanner = Scanner::new(catalog);
     let mut hits = Vec::new();
-    let mut number = 0;
-    let result = loop {
-        let line = match reader.next_line() {
-            Ok(Some(line)) => line,
-            Ok(None) => break Ok(()),
-            Err(e) => break Err(e),
-        };
-        number += 1;
-        if line.truncated {
+    let mut lines = 0;
+    let result = chunks::for_each_chunk(&mut reader, |chunk| {
+        if chunk.truncated {
             tally.long_lines += 1;
         }
-        let text = String::from_utf8_lossy(line.bytes);
-        scanner.line(number, &text, &mut hits);
+        lines += scanner.chunk(chunk.bytes, lines + 1, &mut hits);
         for hit in hits.drain(..) {
             tally.add(catalog, name, hit);
         }
-    };
+    });
     scanner.finish(&mut hits);
     for hit in hits.drain(..) {
         tally.add(catalog, name, hit);
     }
-    tally.lines = number;
+    tally.lines = lines;
     result
 }

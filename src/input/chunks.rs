@@ -1,0 +1,149 @@
+//! Line-aligned chunks of a byte stream, read into one reused buffer so
+//! that memory stays flat however large the input, and so that the
+//! extractor can search whole buffers instead of single lines.
+
+use std::io::{self, Read};
+
+/// Longest line kept, in bytes, and the size of the read buffer. The rest
+/// of a longer line is skipped and the line is reported as cut.
+pub const MAX_LINE_BYTES: usize = 8 << 20;
+
+/// A run of whole lines: every line ends with `\n` except, at the end of
+/// the input or for a cut line, the last.
+pub struct Chunk<'a> {
+    pub bytes: &'a [u8],
+    /// Set when the chunk is one line cut at [`MAX_LINE_BYTES`].
+    pub truncated: bool,
+}
+
+/// Reads `reader` to the end and calls `each` with every chunk in order.
+pub fn for_each_chunk(reader: &mut dyn Read, mut each: impl FnMut(Chunk<'_>)) -> io::Result<()> {
+    read_chunks(reader, MAX_LINE_BYTES, &mut each)
+}
+
+fn read_chunks(
+    reader: &mut dyn Read,
+    capacity: usize,
+    each: &mut dyn FnMut(Chunk<'_>),
+) -> io::Result<()> {
+    let mut buf = vec![0u8; capacity];
+    let mut filled = 0;
+    let mut eof = false;
+    loop {
+        while filled < capacity && !eof {
+            match reader.read(&mut buf[filled..]) {
+                Ok(0) => eof = true,
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    // The whole lines read before the error are still
+                    // scanned; the line the error cut short is not.
+                    if let Some(last) = memchr::memrchr(b'\n', &buf[..filled]) {
+                        each(Chunk { bytes: &buf[..=last], truncated: false });
+                    }
+                    return Err(e);
+                }
+            }
+        }
+        if filled == 0 {
+            return Ok(());
+        }
+        match memchr::memrchr(b'\n', &buf[..filled]) {
+            Some(last) => {
+                each(Chunk { bytes: &buf[..=last], truncated: false });
+                buf.copy_within(last + 1..filled, 0);
+                filled -= last + 1;
+            }
+            None if eof => {
+                each(Chunk { bytes: &buf[..filled], truncated: false });
+                filled = 0;
+            }
+            None => {
+                each(Chunk { bytes: &buf[..filled], truncated: true });
+                filled = skip_rest_of_line(reader, &mut buf)?;
+                if filled == 0 {
+                    eof = true;
+                }
+            }
+        }
+    }
+}
+
+/// Discards bytes up to and including the next `\n`, then moves what was
+/// read after it to the front of `buf`. Returns how many bytes that is.
+fn skip_rest_of_line(reader: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
+    loop {
+        let n = match reader.read(buf) {
+            Ok(0) => return Ok(0),
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if let Some(newline) = memchr::memchr(b'\n', &buf[..n]) {
+            buf.copy_within(newline + 1..n, 0);
+            return Ok(n - newline - 1);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chunks(data: &[u8], capacity: usize) -> Vec<(String, bool)> {
+        let mut out = Vec::new();
+        read_chunks(&mut &data[..], capacity, &mut |chunk: Chunk<'_>| {
+            out.push((String::from_utf8_lossy(chunk.bytes).into_owned(), chunk.truncated));
+        })
+        .unwrap();
+        out
+    }
+
+    #[test]
+    fn chunks_end_at_line_ends() {
+        let got = chunks(b"aa\nbb\ncc\ndd", 7);
+        assert_eq!(got, [("aa\nbb\n".into(), false), ("cc\n".into(), false), ("dd".into(), false)]);
+    }
+
+    #[test]
+    fn long_line_is_cut_and_rest_skipped() {
+        let got = chunks(b"0123456789abc\nnext\n", 8);
+        assert_eq!(got, [("01234567".into(), true), ("next\n".into(), false)]);
+    }
+
+    #[test]
+    fn long_last_line_without_newline() {
+        let got = chunks(b"0123456789abc", 8);
+        assert_eq!(got, [("01234567".into(), true)]);
+    }
+}
+
+#[cfg(test)]
+mod error_tests {
+    use super::*;
+
+    /// Yields its bytes, then fails.
+    struct Failing<'a>(&'a [u8]);
+
+    impl Read for Failing<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if self.0.is_empty() {
+                return Err(io::Error::new(io::ErrorKind::InvalidData, "corrupt"));
+            }
+            let n = self.0.len().min(buf.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn error_keeps_whole_lines_only() {
+        let mut seen = Vec::new();
+        let result = read_chunks(&mut Failing(b"one\ntwo\nthr"), 64, &mut |chunk: Chunk<'_>| {
+            seen.push(String::from_utf8_lossy(chunk.bytes).into_owned());
+        });
+        assert!(result.is_err());
+        assert_eq!(seen, ["one\ntwo\n"]);
+    }
+}
