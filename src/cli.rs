@@ -56,7 +56,7 @@ pub struct Cli {
     pub explain: Option<String>,
 
     /// When to exit with status 1: comma list of category ids with an optional allowed count
-    /// (rejoin:5), `any` (any event outside none), `new` (groups not in --baseline) or `never`.
+    /// (rejoin:5), `any` (any event or finding outside none), `new` (groups not in --baseline) or `never`.
     #[arg(long, value_name = "SPEC", default_value = "any")]
     pub fail_on: FailOn,
 

@@ -68,6 +68,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             cli.fail_on
         );
     }
+    ensure_distinct_report_paths(&cli)?;
     let baseline = cli.baseline.as_deref().map(Baseline::load).transpose()?;
 
     let expanded = input::expand(&cli.paths);
@@ -111,6 +112,22 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         EXIT_OK
     };
     Ok(ExitCode::from(status))
+}
+
+/// Rejects two report files with one path, where the second would silently
+/// replace the first.
+fn ensure_distinct_report_paths(cli: &Cli) -> anyhow::Result<()> {
+    let paths = cli.report.iter().map(|r| &r.path).chain(cli.write_baseline.iter());
+    let mut seen = std::collections::HashSet::new();
+    for path in paths {
+        if !seen.insert(path) {
+            anyhow::bail!(
+                "two reports would be written to {}; give each --report its own path",
+                path.display()
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Writes the `--report` and `--write-baseline` files.

@@ -51,27 +51,49 @@ impl FromStr for FailOn {
         let mut rules = Vec::new();
         let mut never = false;
         for part in text.split(',').map(str::trim) {
-            match part {
-                "" => return Err(format!("empty rule in `{text}`; {help}")),
-                "any" => rules.push(Rule::Any),
-                "new" => rules.push(Rule::New),
-                "never" => never = true,
-                _ => {
-                    let (id, allowed) = match part.split_once(':') {
-                        Some((id, n)) => {
-                            let allowed = n.parse::<u64>().map_err(|_| {
-                                format!("invalid allowed count `{n}` in `{part}`; use a whole number such as {id}:5")
-                            })?;
-                            (id, allowed)
-                        }
-                        None => (part, 0),
-                    };
+            let (name, count) = match part.split_once(':') {
+                Some((name, count)) => (name.trim(), Some(count.trim())),
+                None => (part, None),
+            };
+            let rule = match (name, count) {
+                ("", _) => return Err(format!("empty rule in `{text}`; {help}")),
+                ("any" | "new" | "never", Some(_)) => {
+                    return Err(format!(
+                        "`{name}` takes no count in `{part}`; only category ids do"
+                    ))
+                }
+                ("any", None) => Rule::Any,
+                ("new", None) => Rule::New,
+                ("never", None) => {
+                    never = true;
+                    continue;
+                }
+                (id, count) => {
                     if !CATEGORY_ORDER.contains(&id) {
                         return Err(format!("unknown category `{id}`; {help}"));
                     }
-                    rules.push(Rule::Category { id: id.to_owned(), allowed });
+                    let allowed = match count {
+                        None => 0,
+                        Some(n) => n.parse::<u64>().map_err(|e| match e.kind() {
+                            std::num::IntErrorKind::PosOverflow => {
+                                format!("allowed count `{n}` in `{part}` is too large")
+                            }
+                            _ => format!(
+                                "invalid allowed count `{n}` in `{part}`; use a whole number such as {id}:5"
+                            ),
+                        })?,
+                    };
+                    Rule::Category { id: id.to_owned(), allowed }
                 }
+            };
+            let repeated = rules.iter().any(|r| match (r, &rule) {
+                (Rule::Category { id: a, .. }, Rule::Category { id: b, .. }) => a == b,
+                (a, b) => a == b,
+            });
+            if repeated {
+                return Err(format!("`{name}` is given twice in `{text}`; keep one"));
             }
+            rules.push(rule);
         }
         if never && !rules.is_empty() {
             return Err(format!("`never` cannot be combined with other rules in `{text}`"));
@@ -215,5 +237,12 @@ mod tests {
         assert!("rejion".parse::<FailOn>().unwrap_err().contains("unknown category `rejion`"));
         assert!("never,any".parse::<FailOn>().unwrap_err().contains("cannot be combined"));
         assert!("any,".parse::<FailOn>().unwrap_err().contains("empty rule"));
+        assert!("any:3".parse::<FailOn>().unwrap_err().contains("`any` takes no count"));
+        assert!("rejoin:99999999999999999999".parse::<FailOn>().unwrap_err().contains("too large"));
+        assert!("rejoin:5,rejoin:3".parse::<FailOn>().unwrap_err().contains("given twice"));
+        assert_eq!(
+            "rejoin: 5".parse::<FailOn>().unwrap().rules,
+            [Rule::Category { id: "rejoin".into(), allowed: 5 }]
+        );
     }
 }

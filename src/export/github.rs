@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 
-use super::{groups, severity, status_mark, visible, Severity};
+use super::{events_word, groups, severity, shown_detail, status_mark, visible, Severity};
 use crate::report::Report;
 
 /// Annotations written; GitHub shows at most 10 errors and 10 warnings per
@@ -26,7 +26,13 @@ pub fn render(report: &Report) -> String {
             mark => format!(" [{mark}]"),
         };
         let title = format!("{}: {}{mark}", group.label, group.meaning);
-        let mut message = format!("{} × {} ({})", group.events, group.detail, group.category);
+        let mut message = format!(
+            "{} {} of {} ({})",
+            group.events,
+            events_word(group.events),
+            shown_detail(group.detail),
+            group.category
+        );
         if let Some(cause) = group.cause {
             let _ = write!(message, ". Cause: {cause}");
         }
@@ -44,6 +50,14 @@ pub fn render(report: &Report) -> String {
         let _ = writeln!(
             out,
             "::notice title=miniapp-triage::{left} more groups not annotated; see the full report"
+        );
+    }
+    for error in &report.errors {
+        let _ = writeln!(
+            out,
+            "::error title=miniapp-triage could not read an input::{}: {}",
+            data(&error.path),
+            data(&error.error)
         );
     }
     let _ =

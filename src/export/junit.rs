@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::{groups, status_mark, visible, Group};
+use super::{events_word, groups, shown_detail, status_mark, visible, Group};
 use crate::report::Report;
 
 pub fn render(report: &Report) -> String {
@@ -60,11 +60,9 @@ fn fails(group: &Group) -> bool {
 }
 
 fn test_case(out: &mut String, group: &Group, action: &str) {
-    let mark = match status_mark(group.status) {
-        "" => String::new(),
-        mark => format!(" [{mark}]"),
-    };
-    let name = format!("{}: {}{mark}", group.label, group.detail);
+    // The name leaves out the baseline mark so that a group keeps its test
+    // name, and its history in test views, from one pipeline to the next.
+    let name = format!("{}: {}", group.label, shown_detail(group.detail));
     let _ = write!(
         out,
         "    <testcase classname=\"miniapp-triage.{}\" name=\"{}\" file=\"{}\" line=\"{}\"",
@@ -77,7 +75,11 @@ fn test_case(out: &mut String, group: &Group, action: &str) {
         out.push_str("/>\n");
         return;
     }
-    let message = format!("{} events: {}", group.events, group.meaning);
+    let mut message = format!("{} {}: {}", group.events, events_word(group.events), group.meaning);
+    let mark = status_mark(group.status);
+    if !mark.is_empty() {
+        let _ = write!(message, " [{mark}]");
+    }
     let mut body = format!("{}\n{action}\n", group.meaning);
     if let Some(cause) = group.cause {
         let _ = writeln!(body, "Cause: {cause}");
@@ -89,15 +91,25 @@ fn test_case(out: &mut String, group: &Group, action: &str) {
         ">\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>\n",
         xml(&message),
         xml(group.category),
-        xml(&body)
+        xml_text(&body)
     );
 }
 
 /// Escapes text for XML 1.0 attributes and content. Control characters,
 /// which XML 1.0 cannot carry, become visible escapes first.
 fn xml(text: &str) -> String {
+    escape_markup(&visible(text))
+}
+
+/// Escapes element content, keeping its line breaks.
+fn xml_text(text: &str) -> String {
+    let lines: Vec<String> = text.split('\n').map(xml).collect();
+    lines.join("\n")
+}
+
+fn escape_markup(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for c in visible(text).chars() {
+    for c in text.chars() {
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::{groups, status_mark, visible};
+use super::{groups, shown_detail, status_mark, visible};
 use crate::report::Report;
 
 /// Groups listed in the table; the rest are counted in one line so a
@@ -12,18 +12,27 @@ const MAX_ROWS: usize = 100;
 
 pub fn render(report: &Report) -> String {
     let mut out = String::new();
-    let verdict = if report.verdict.failed { "❌" } else { "✅" };
+    let verdict = if report.verdict.failed || !report.errors.is_empty() { "❌" } else { "✅" };
     let _ = writeln!(out, "## miniapp-triage {verdict} {}\n", cell(&report.verdict.summary));
+    if !report.errors.is_empty() {
+        let n = report.errors.len();
+        let inputs = if n == 1 { "input" } else { "inputs" };
+        let _ = writeln!(out, "⚠️ {n} {inputs} could not be read; the exit status is 2.\n");
+    }
     let _ = writeln!(
         out,
-        "{} events and {} findings in {} files ({} lines).\n",
-        report.total_events, report.total_findings, report.scanned.files, report.scanned.lines
+        "{} and {} in {} ({} {}).\n",
+        count(report.total_events, "event", "events"),
+        count(report.total_findings, "finding", "findings"),
+        count(report.scanned.files, "file", "files"),
+        report.scanned.lines,
+        if report.scanned.lines == 1 { "line" } else { "lines" },
     );
     if let Some(baseline) = &report.baseline {
         let _ = writeln!(
             out,
             "Against baseline `{}`: {} new, {} grown, {} known groups.\n",
-            cell(&baseline.path),
+            code(&baseline.path),
             baseline.new,
             baseline.grown,
             baseline.known
@@ -53,12 +62,12 @@ pub fn render(report: &Report) -> String {
             let _ = writeln!(
                 out,
                 "| {mark} | `{}` | {} | {} | {} | {} | `{}:{}` |",
-                cell(&group.label),
+                code(&group.label),
                 cell(group.meaning),
-                cell(group.detail),
+                cell(shown_detail(group.detail)),
                 group.events,
                 group.category,
-                cell(&group.first.path),
+                code(&group.first.path),
                 group.first.line
             );
         }
@@ -69,13 +78,39 @@ pub fn render(report: &Report) -> String {
     }
     for error in &report.errors {
         let _ =
-            writeln!(out, "\n⚠️ could not read `{}`: {}", cell(&error.path), cell(&error.error));
+            writeln!(out, "\n⚠️ could not read `{}`: {}", code(&error.path), cell(&error.error));
     }
     out
 }
 
+/// Makes text safe inside an inline code span in a table cell, where
+/// Markdown escapes do not apply but a pipe still ends the cell.
+fn code(text: &str) -> String {
+    visible(text).replace('`', "'").replace('|', "\\|")
+}
+
+fn count(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// Makes text safe inside a table cell: no pipes, line breaks or control
-/// characters, and no backticks that would end inline code.
+/// characters, no HTML (placeholders such as `<ip>` would vanish), no
+/// emphasis, and no backticks that would end inline code.
 fn cell(text: &str) -> String {
-    visible(text).replace('|', "\\|").replace('`', "'")
+    let mut out = String::with_capacity(text.len());
+    for c in visible(text).chars() {
+        match c {
+            '|' => out.push_str("\\|"),
+            '`' => out.push('\''),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '*' | '_' | '[' | ']' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }

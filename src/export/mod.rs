@@ -172,6 +172,24 @@ pub(crate) fn status_mark(status: Option<Status>) -> &'static str {
     }
 }
 
+/// `event` or `events`.
+pub(crate) fn events_word(n: u64) -> &'static str {
+    if n == 1 {
+        "event"
+    } else {
+        "events"
+    }
+}
+
+/// The detail text of a group, or a placeholder when the reason is empty.
+pub(crate) fn shown_detail(detail: &str) -> &str {
+    if detail.is_empty() {
+        "(no reason)"
+    } else {
+        detail
+    }
+}
+
 /// Replaces control characters with visible escapes, for formats that
 /// cannot carry them (XML 1.0, workflow commands, Markdown tables).
 pub(crate) fn visible(text: &str) -> String {

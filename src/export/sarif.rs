@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 
 use super::{groups, severity, Group, Severity};
 use crate::catalog::{Catalog, Lang};
-use crate::report::Report;
+use crate::report::{Report, Status};
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
@@ -38,6 +38,7 @@ pub fn render(report: &Report, catalog: &Catalog, lang: Lang) -> String {
                 }
             },
             "columnKind": "unicodeCodePoints",
+            "invocations": [invocation(report)],
             "results": results,
             "properties": {
                 "verdict": report.verdict.summary,
@@ -82,6 +83,25 @@ fn rule(report: &Report, catalog: &Catalog, lang: Lang, group: &Group) -> Value 
     })
 }
 
+/// The run's invocation, with one error notification per unreadable input.
+fn invocation(report: &Report) -> Value {
+    let notifications: Vec<Value> = report
+        .errors
+        .iter()
+        .map(|error| {
+            json!({
+                "level": "error",
+                "message": { "text": format!("could not read {}: {}", error.path, error.error) },
+                "locations": [{ "physicalLocation": { "artifactLocation": { "uri": uri(&error.path) } } }],
+            })
+        })
+        .collect();
+    json!({
+        "executionSuccessful": report.errors.is_empty(),
+        "toolExecutionNotifications": notifications,
+    })
+}
+
 fn result(group: &Group, rule_index: usize) -> Value {
     let mut message = format!("{} × {}: {}", group.events, group.label, group.detail);
     if let Some(cause) = group.cause {
@@ -92,12 +112,9 @@ fn result(group: &Group, rule_index: usize) -> Value {
     {
         locations.push(location(&group.last.path, group.last.line));
     }
-    let mut properties =
+    let properties =
         json!({ "category": group.category, "events": group.events, "key": group.key });
-    if let Some(status) = group.status {
-        properties["baselineStatus"] = json!(status);
-    }
-    json!({
+    let mut result = json!({
         "ruleId": group.rule,
         "ruleIndex": rule_index,
         "level": level(group.category),
@@ -105,7 +122,16 @@ fn result(group: &Group, rule_index: usize) -> Value {
         "locations": locations,
         "partialFingerprints": { "miniappTriageGroup/v1": fingerprint(group.key) },
         "properties": properties,
-    })
+    });
+    // SARIF's own baseline states: grown groups are "updated".
+    if let Some(status) = group.status {
+        result["baselineState"] = json!(match status {
+            Status::New => "new",
+            Status::Grown => "updated",
+            Status::Known => "unchanged",
+        });
+    }
+    result
 }
 
 fn level(category: &str) -> &'static str {

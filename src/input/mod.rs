@@ -47,7 +47,16 @@ pub fn expand(paths: &[PathBuf]) -> Expanded {
             continue;
         }
         match std::fs::metadata(path) {
-            Ok(meta) if meta.is_dir() => walk(path, &mut inputs, &mut errors),
+            Ok(meta) if meta.is_dir() => {
+                let (inputs_before, errors_before) = (inputs.len(), errors.len());
+                walk(path, &mut inputs, &mut errors);
+                if inputs.len() == inputs_before && errors.len() == errors_before {
+                    errors.push(InputError {
+                        path: path.display().to_string(),
+                        error: "no files in this directory; check the path".to_owned(),
+                    });
+                }
+            }
             Ok(_) => inputs.push(Input::File(path.clone())),
             Err(e) => {
                 errors.push(InputError { path: path.display().to_string(), error: describe(&e) })

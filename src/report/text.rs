@@ -162,7 +162,7 @@ pub fn render_text(report: &Report, options: &TextOptions) -> String {
 /// The last line: the `--fail-on` verdict and why.
 fn verdict_line(w: &mut Writer, report: &Report) {
     let style = if report.verdict.failed { Style::Red } else { Style::Bold };
-    let line = w.paint(style, &report.verdict.summary);
+    let line = w.paint(style, &escape(&report.verdict.summary));
     w.line(&line);
 }
 

@@ -362,3 +362,131 @@ fn report_option_rejects_unknown_format() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("unknown report format `pdf`"), "stderr: {stderr}");
 }
+
+#[test]
+fn empty_directory_is_an_input_error() {
+    let dir = open_temp_dir();
+    let empty = dir.path().join("logs");
+    std::fs::create_dir(&empty).unwrap();
+    let (code, report) = json_report(&[
+        "--fail-on",
+        "new",
+        "--baseline",
+        "tests/expected/app-lines.log.json",
+        path_str(&empty),
+    ]);
+    assert_eq!(code, 2);
+    assert_eq!(
+        report["errors"],
+        serde_json::json!([{ "path": path_str(&empty), "error": "no files in this directory; check the path" }])
+    );
+}
+
+#[test]
+fn report_paths_must_differ() {
+    let output = triage()
+        .args(["--report", "json=out.x", "--report", "sarif=out.x", "fixtures/app-lines.log"])
+        .output()
+        .unwrap();
+    assert_eq!(status(&output), 2);
+    assert_eq!(
+        stderr_lines(&output),
+        ["miniapp-triage: two reports would be written to out.x; give each --report its own path"]
+    );
+}
+
+/// A log whose reason carries markup, a newline and a pipe.
+fn awkward_log(dir: &Path) -> std::path::PathBuf {
+    write_file(dir, "awkward.log", "{\"code\":433,\"reason\":\"<b>x</b> *y* a|b\\nsecond line\"}\n")
+}
+
+#[test]
+fn text_verdict_stays_one_line() {
+    let dir = open_temp_dir();
+    let log = awkward_log(dir.path());
+    let base = write_file(dir.path(), "base.json", "{\"schema_version\":1,\"codes\":[]}");
+    let output =
+        triage().args(["--fail-on", "new", "--baseline"]).arg(&base).arg(&log).output().unwrap();
+    assert_eq!(status(&output), 1);
+    let text = stdout_text(&output);
+    assert_eq!(
+        text.lines().last(),
+        Some("failed: 1 new group: agora 433 (<b>x</b> *y* a|b\\nsecond line)")
+    );
+}
+
+#[test]
+fn markdown_escapes_markup() {
+    let dir = open_temp_dir();
+    let log = awkward_log(dir.path());
+    let md = dir.path().join("summary.md");
+    triage().arg("--report").arg(format!("markdown={}", md.display())).arg(&log).output().unwrap();
+    let text = std::fs::read_to_string(&md).unwrap();
+    assert!(
+        text.contains("| &lt;b&gt;x&lt;/b&gt; \\*y\\* a\\|b\\\\nsecond line | 1 | usage |"),
+        "markdown:\n{text}"
+    );
+}
+
+#[test]
+fn junit_failure_text_keeps_line_breaks() {
+    let (dir, _) = all_reports();
+    let text = std::fs::read_to_string(dir.path().join("junit")).unwrap();
+    let xml = roxmltree::Document::parse(&text).unwrap();
+    let failure = xml.descendants().find(|n| n.has_tag_name("failure")).unwrap();
+    let body = failure.text().unwrap();
+    assert!(body.starts_with("WebSocket disconnected\nDestroy the client"), "body: {body:?}");
+    assert_eq!(failure.attribute("message"), Some("27 events: WebSocket disconnected"));
+}
+
+#[test]
+fn sarif_uses_baseline_state() {
+    let dir = open_temp_dir();
+    let before = write_file(dir.path(), "before.log", rejoin_log(2));
+    let after = write_file(
+        dir.path(),
+        "after.log",
+        format!("{}{{\"code\":433,\"reason\":\"audience can not publish\"}}\n", rejoin_log(4)),
+    );
+    let base = dir.path().join("base.json");
+    triage().arg("--write-baseline").arg(&base).arg(&before).output().unwrap();
+    let sarif = dir.path().join("out.sarif");
+    triage()
+        .arg("--baseline")
+        .arg(&base)
+        .arg("--report")
+        .arg(format!("sarif={}", sarif.display()))
+        .arg(&after)
+        .output()
+        .unwrap();
+    let value: Value = serde_json::from_slice(&std::fs::read(&sarif).unwrap()).unwrap();
+    let states: Vec<(&str, &str)> = value["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["ruleId"].as_str().unwrap(), r["baselineState"].as_str().unwrap()))
+        .collect();
+    assert_eq!(states, [("agora/904", "updated"), ("agora/433", "new")]);
+}
+
+#[test]
+fn sarif_lists_unreadable_inputs() {
+    let dir = open_temp_dir();
+    let missing = dir.path().join("missing.log");
+    let sarif = dir.path().join("out.sarif");
+    let output = triage()
+        .arg("--report")
+        .arg(format!("sarif={}", sarif.display()))
+        .arg("fixtures/app-lines.log")
+        .arg(&missing)
+        .output()
+        .unwrap();
+    assert_eq!(status(&output), 2);
+    let value: Value = serde_json::from_slice(&std::fs::read(&sarif).unwrap()).unwrap();
+    let invocation = &value["runs"][0]["invocations"][0];
+    assert_eq!(invocation["executionSuccessful"], false);
+    assert_eq!(
+        invocation["toolExecutionNotifications"][0]["message"]["text"],
+        format!("could not read {}: no such file or directory; check the path", missing.display())
+    );
+}
