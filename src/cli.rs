@@ -72,6 +72,10 @@ pub struct Cli {
     #[arg(long, value_name = "FORMAT=PATH")]
     pub report: Vec<Request>,
 
+    /// Show no progress bar (it is also hidden when stderr is not a terminal or CI is set).
+    #[arg(short, long)]
+    pub quiet: bool,
+
     /// Number of inputs scanned at once; 0 means one per CPU [default: 0].
     #[arg(short = 'j', long, value_name = "N")]
     pub threads: Option<usize>,

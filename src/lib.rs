@@ -14,11 +14,14 @@ pub mod extract;
 mod fold;
 pub mod input;
 pub mod policy;
+pub mod progress;
 pub mod report;
 pub mod tally;
 
 use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
+
+use std::sync::Arc;
 
 use anyhow::Context as _;
 use rayon::prelude::*;
@@ -28,6 +31,7 @@ use catalog::Catalog;
 use cli::{Cli, Format};
 use export::Request;
 use input::Input;
+use progress::Progress;
 use report::{Report, TextOptions};
 use tally::Tally;
 
@@ -76,7 +80,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     if inputs.contains(&Input::Stdin) && io::stdin().is_terminal() {
         eprintln!("miniapp-triage: reading standard input; end it with Ctrl-D, or pass log paths");
     }
-    let mut tally = scan_all(&inputs, &catalog, cli.threads)?;
+    let progress = Progress::new(input::total_bytes(&inputs), inputs.len() as u64, cli.quiet);
+    let mut tally = scan_all(&inputs, &catalog, cli.threads, &progress)?;
     let mut errors = expanded.errors;
     errors.append(&mut tally.errors);
     tally.errors = errors;
@@ -160,13 +165,15 @@ pub fn scan_all(
     inputs: &[Input],
     catalog: &Catalog,
     threads: Option<usize>,
+    progress: &Arc<Progress>,
 ) -> anyhow::Result<Tally> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads.unwrap_or(0))
         .build()
         .context("cannot start the scanning threads")?;
-    let tallies: Vec<Tally> =
-        pool.install(|| inputs.par_iter().map(|input| input::scan(input, catalog)).collect());
+    let tallies: Vec<Tally> = pool
+        .install(|| inputs.par_iter().map(|input| input::scan(input, catalog, progress)).collect());
+    progress.finish();
     let mut total = Tally::default();
     for tally in tallies {
         total.merge(tally);

@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use crate::catalog::Catalog;
 use crate::extract::Scanner;
+use crate::progress::Progress;
 use crate::tally::{InputError, Skipped, Tally};
 pub use chunks::MAX_LINE_BYTES;
 pub use decode::Detected;
@@ -139,19 +140,33 @@ pub fn describe(error: &io::Error) -> String {
 struct Counting<R> {
     inner: R,
     bytes: Arc<AtomicU64>,
+    progress: Arc<Progress>,
 }
 
 impl<R: Read> Read for Counting<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.bytes.fetch_add(n as u64, Ordering::Relaxed);
+        self.progress.add_bytes(n as u64);
         Ok(n)
     }
 }
 
+/// The total size of the inputs, or `None` when one of them (standard
+/// input, a pipe) has no size known in advance.
+pub fn total_bytes(inputs: &[Input]) -> Option<u64> {
+    inputs.iter().try_fold(0u64, |total, input| match input {
+        Input::Stdin => None,
+        Input::File(path) => {
+            let meta = std::fs::metadata(path).ok()?;
+            meta.is_file().then(|| total + meta.len())
+        }
+    })
+}
+
 /// Reads one input to the end and returns its tally. Read errors end up in
 /// the tally's errors; what was read before them is kept.
-pub fn scan(input: &Input, catalog: &Catalog) -> Tally {
+pub fn scan(input: &Input, catalog: &Catalog, progress: &Arc<Progress>) -> Tally {
     let name: Arc<str> = Arc::from(input.display_name());
     let mut tally = Tally::default();
     let raw: Box<dyn Read + Send> = match input {
@@ -165,9 +180,14 @@ pub fn scan(input: &Input, catalog: &Catalog) -> Tally {
         },
     };
     let bytes = Arc::new(AtomicU64::new(0));
-    let counted = Box::new(Counting { inner: raw, bytes: Arc::clone(&bytes) });
+    let counted = Box::new(Counting {
+        inner: raw,
+        bytes: Arc::clone(&bytes),
+        progress: Arc::clone(progress),
+    });
     let result = read_lines(counted, catalog, &name, &mut tally);
     tally.bytes = bytes.load(Ordering::Relaxed);
+    progress.file_done();
     if let Err(e) = result {
         tally.errors.push(InputError { path: name.to_string(), error: describe(&e) });
     }
