@@ -141,7 +141,7 @@ pub struct Catalog {
     rules: Vec<Vec<Regex>>,
     findings: Vec<FindingEntry>,
     finding_set: RegexSet,
-    candidates: regex::bytes::Regex,
+    candidates: crate::extract::candidates::Candidates,
 }
 
 impl Catalog {
@@ -217,7 +217,7 @@ impl Catalog {
         let finding_set = RegexSet::new(file.finding.iter().map(|f| &f.pattern))
             .context("invalid finding pattern")?;
         let patterns: Vec<&str> = file.finding.iter().map(|f| f.pattern.as_str()).collect();
-        let candidates = crate::extract::candidates::build(&patterns)
+        let candidates = crate::extract::candidates::Candidates::build(&patterns)
             .context("cannot combine the finding patterns into one search")?;
 
         Ok(Catalog {
@@ -253,7 +253,7 @@ impl Catalog {
     }
 
     /// The prefilter search for lines that can hold an event or finding.
-    pub fn candidates(&self) -> &regex::bytes::Regex {
+    pub fn candidates(&self) -> &crate::extract::candidates::Candidates {
         &self.candidates
     }
 

@@ -28,15 +28,23 @@ pub struct Location {
 impl Location {
     /// Ordering key: timed locations by time; untimed ones sort after
     /// all timed ones so that a group's first and last prefer timed places.
-    fn time_key(&self) -> Option<i64> {
-        self.time.as_ref().and_then(Stamp::instant)
+    /// Orders two places by time. Two times with offsets compare as
+    /// instants. A time without an offset compares with any other time by
+    /// wall clock, as if both were in one zone: one team's logs usually are,
+    /// and reading a local time as UTC would misorder it by the whole offset.
+    fn compare_time(&self, other: &Location) -> Option<std::cmp::Ordering> {
+        let (a, b) = (self.time.as_ref()?, other.time.as_ref()?);
+        match (a, b) {
+            (Stamp::Zoned(_), Stamp::Zoned(_)) => Some(a.instant()?.cmp(&b.instant()?)),
+            _ => Some(a.wall_clock()?.cmp(&b.wall_clock()?)),
+        }
     }
 
     /// Returns true when `self` should replace `current` as a group's first
     /// place. `self` comes later in input order, so ties keep `current`.
     fn is_before(&self, current: &Location) -> bool {
-        match (self.time_key(), current.time_key()) {
-            (Some(a), Some(b)) => a < b,
+        match (&self.time, &current.time) {
+            (Some(_), Some(_)) => self.compare_time(current) == Some(std::cmp::Ordering::Less),
             (Some(_), None) => true,
             _ => false,
         }
@@ -45,8 +53,8 @@ impl Location {
     /// Returns true when `self` should replace `current` as a group's last
     /// place. `self` comes later in input order, so ties take `self`.
     fn is_after(&self, current: &Location) -> bool {
-        match (self.time_key(), current.time_key()) {
-            (Some(a), Some(b)) => a >= b,
+        match (&self.time, &current.time) {
+            (Some(_), Some(_)) => self.compare_time(current) != Some(std::cmp::Ordering::Less),
             (Some(_), None) => true,
             (None, Some(_)) => false,
             (None, None) => true,
@@ -254,5 +262,31 @@ fn merge_users(ours: &mut BTreeSet<String>, theirs: BTreeSet<String>) {
             break;
         }
         ours.insert(user);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn place(line: u64, time: Stamp) -> Location {
+        Location { path: Arc::from("a.log"), line, time: Some(time), user: None, page: None }
+    }
+
+    #[test]
+    fn local_and_zoned_times_compare_by_wall_clock() {
+        let java = place(1, Stamp::Local("2024-03-04T09:00:00".into()));
+        let json = place(2, Stamp::Zoned("2024-03-04T10:00:00+08:00".into()));
+        let later_java = place(3, Stamp::Local("2024-03-04T11:00:00".into()));
+        assert!(java.is_before(&json));
+        assert!(later_java.is_after(&json));
+        assert!(!json.is_before(&java));
+    }
+
+    #[test]
+    fn zoned_times_compare_as_instants() {
+        let tokyo = place(1, Stamp::Zoned("2024-03-04T10:00:00+09:00".into()));
+        let beijing = place(2, Stamp::Zoned("2024-03-04T09:30:00+08:00".into()));
+        assert!(tokyo.is_before(&beijing));
     }
 }

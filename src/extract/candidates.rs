@@ -2,34 +2,105 @@
 //! hold an event or a finding, so that the many lines without one are
 //! never decoded or parsed.
 //!
-//! A line is a candidate when it contains a key that every event shape
-//! needs (`code`, `reason`, `errMsg`, `:fail`, `exception on`, `failed`),
-//! matches a finding pattern, or ends with `{` or `[` (a record that may
-//! continue on the next lines). Every other rule in this module's siblings
-//! fires only on such lines; `scan_chunk` in the tests checks that
-//! scanning candidates gives the same result as scanning every line.
+//! A line is a candidate when it has a shape that every event needs (see
+//! [`SHAPES`]) or matches a finding pattern. The extraction rules fire only
+//! on such lines, and a property test checks that scanning candidates gives
+//! the same hits as scanning every line.
 
 use regex::bytes::Regex;
 
-/// Keys without which no text rule or structure can make an event. Case
-/// variants follow the keys the text rules accept (`Code: 905, Reason:`).
-const KEYS: [&str; 10] = [
-    "code",
-    "Code",
-    "CODE",
-    "reason",
-    "Reason",
-    "REASON",
-    "errMsg",
+/// What every event shape needs, as patterns that skip the success lines
+/// busy logs are full of (`code=0`, `"err_code":"0"`, `statusCode: 200`,
+/// `errMsg: "request:ok"`):
+/// - a `code` or `error` key (also inside `err_code`, `errCode`, `ERROR:`,
+///   and quoted or escaped as in JSON inside a JSON string) whose value is a
+///   number other than 0 and 200 (see `is_success`): Agora codes need a
+///   reason as well, component codes need the key;
+/// - a `<api>:fail` or `exception on... fail` text (wx failures);
+/// - `failed: NNN ` (the app form `client join channel failed: 903 time out`).
+///
+/// Each alternative starts with a case-sensitive literal of three bytes or
+/// more, so the regex engine can search for them all at once with SIMD.
+/// Lines that open a multi-line record are found by [`OPENERS`] instead.
+const SHAPES: [&str; 4] = [
+    r#"(?:code|Code|CODE|error|Error|ERROR)[\\"']{0,2}(?-u:\s)*(?::|：|=)(?-u:\s)*[\\"']{0,2}-?(?:[13-9]|2(?:$|[^0-9]|[1-9]|0(?:$|[^0-9]|[1-9]|0[0-9])))"#,
     ":fail",
     "exception on",
-    "failed",
+    r"failed:?(?-u:\s)+(?:\[object Object\](?-u:\s)+)?[0-9]{3}(?-u:\s)",
 ];
 
-/// Builds the candidate search from the catalog's finding patterns.
-pub fn build(finding_patterns: &[&str]) -> Result<Regex, regex::Error> {
-    let mut alternatives: Vec<String> = KEYS.iter().map(|key| regex::escape(key)).collect();
-    alternatives.extend(["\\{\\r?\\n", "\\[\\r?\\n"].map(str::to_owned));
-    alternatives.extend(finding_patterns.iter().map(|p| format!("(?:{p})")));
-    Regex::new(&format!("(?m){}", alternatives.join("|")))
+/// A `{` or `[` that ends a line, which may open a multi-line record. A
+/// one-byte `{` in the regex would make its literal search stop at every
+/// brace of every JSON line, so these have searches of their own.
+const OPENERS: [&[u8]; 4] = [b"{\n", b"[\n", b"{\r\n", b"[\r\n"];
+
+/// The two searches: event shapes, and the catalog's finding patterns.
+/// They are kept apart so that case-insensitive or unusual finding
+/// patterns cannot slow down the search for events.
+#[derive(Debug)]
+pub struct Candidates {
+    events: Regex,
+    findings: Option<Regex>,
+    openers: Vec<memchr::memmem::Finder<'static>>,
+}
+
+/// Where each search last found a candidate, so that a search is not
+/// repeated for every line before that candidate.
+#[derive(Default)]
+pub struct Cursor {
+    next: [Option<Option<usize>>; 2 + OPENERS.len()],
+}
+
+impl Candidates {
+    /// Builds the searches from the catalog's finding patterns.
+    pub fn build(finding_patterns: &[&str]) -> Result<Candidates, regex::Error> {
+        let events = Regex::new(&format!("(?m){}", alternation(SHAPES.iter().copied())))?;
+        let findings = if finding_patterns.is_empty() {
+            None
+        } else {
+            Some(Regex::new(&format!("(?m){}", alternation(finding_patterns.iter().copied())))?)
+        };
+        let openers = OPENERS.iter().map(|needle| memchr::memmem::Finder::new(*needle)).collect();
+        Ok(Candidates { events, findings, openers })
+    }
+
+    /// Returns the start of the first candidate line at or after `pos`,
+    /// which must be a line start.
+    pub fn next_line(&self, chunk: &[u8], pos: usize, cursor: &mut Cursor) -> Option<usize> {
+        let mut best: Option<usize> = None;
+        for (index, slot) in cursor.next.iter_mut().enumerate() {
+            let stale = match slot {
+                None => true,
+                Some(Some(start)) => *start < pos,
+                Some(None) => false,
+            };
+            if stale {
+                // A position inside the candidate line: the end of the
+                // earliest-ending match (cheaper than its start), or where
+                // the opener starts.
+                let inside = match index {
+                    0 => self.events.shortest_match_at(chunk, pos).map(|end| end - 1),
+                    1 => match &self.findings {
+                        Some(findings) => findings.shortest_match_at(chunk, pos).map(|end| end - 1),
+                        None => None,
+                    },
+                    _ => self.openers[index - 2].find(&chunk[pos..]).map(|at| pos + at),
+                };
+                *slot = Some(inside.map(|at| line_start(chunk, at.max(pos), pos)));
+            }
+            if let Some(Some(start)) = slot {
+                best = Some(best.map_or(*start, |b| b.min(*start)));
+            }
+        }
+        best
+    }
+}
+
+fn alternation<'a>(patterns: impl Iterator<Item = &'a str>) -> String {
+    patterns.map(|p| format!("(?:{p})")).collect::<Vec<_>>().join("|")
+}
+
+/// Returns the start of the line that holds byte `at`, not before `floor`.
+fn line_start(chunk: &[u8], at: usize, floor: usize) -> usize {
+    memchr::memrchr(b'\n', &chunk[floor..at]).map_or(floor, |i| floor + i + 1)
 }

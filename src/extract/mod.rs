@@ -197,14 +197,10 @@ impl<'c> Scanner<'c> {
         let candidates = self.catalog.candidates();
         let mut number = first_line;
         let mut pos = 0;
-        let mut next: Option<usize> = None;
+        let mut cursor = candidates::Cursor::default();
         while pos < chunk.len() {
             if self.is_idle() {
-                if next.is_none_or(|start| start < pos) {
-                    next =
-                        candidates.find_at(chunk, pos).map(|m| line_start(chunk, m.start(), pos));
-                }
-                let start = next.unwrap_or(chunk.len());
+                let start = candidates.next_line(chunk, pos, &mut cursor).unwrap_or(chunk.len());
                 if start > pos {
                     self.remember_before(chunk, pos, start);
                     number += bytecount::count(&chunk[pos..start], b'\n') as u64;
@@ -312,7 +308,16 @@ impl<'c> Scanner<'c> {
         stamp_missing_times(&mut out[start..], body, &self.recent);
         let events = out[start..].iter().any(|hit| matches!(hit, Hit::Event(_)));
         if !events {
-            if let Some((key, value)) = property {
+            // A block starts at a code line (DevTools lists properties in
+            // name order, so `code` comes before `reason`); other property
+            // lines only continue one.
+            let starts = |key: &str, value: &str| {
+                matches!(key, "code" | "err_code")
+                    && relaxed::is_integer(value)
+                    && !text::is_success(value)
+            };
+            let continues = |key: &str, value: &str| self.block.active || starts(key, value);
+            if let Some((key, value)) = property.filter(|(key, value)| continues(key, value)) {
                 self.add_property(number, count, key, value, out);
                 return;
             }
@@ -458,11 +463,6 @@ fn stamp_missing_times(hits: &mut [Hit], text: &str, recent: &VecDeque<String>) 
                 .clone();
         }
     }
-}
-
-/// Returns the start of the line that holds byte `at`, not before `floor`.
-fn line_start(chunk: &[u8], at: usize, floor: usize) -> usize {
-    memchr::memrchr(b'\n', &chunk[floor..at]).map_or(floor, |i| floor + i + 1)
 }
 
 /// Scans a whole text through the prefilter and returns its hits: a

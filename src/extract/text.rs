@@ -40,7 +40,7 @@ static CODE_KEY: LazyLock<Regex> = LazyLock::new(|| {
     // A preceding `?`, `&`, `.` or word character rules out query strings
     // (`?code=905`), property paths (`e.code`) and longer keys (`errcode`,
     // `status_code`).
-    Regex::new(r#"(?:^|[^\w?&./=$-])["']?(?P<key>(?i:code|err_code|error)|errCode)["']?\s*[:：=]\s*["']?(?P<num>-?\d{1,12})(?-u:\b)["']?"#)
+    Regex::new(r#"(?:^|[^\w?&./=$-])["']?(?P<key>code|Code|CODE|err_code|ERR_CODE|error|Error|ERROR|errCode)["']?\s*[:：=]\s*["']?(?P<num>-?\d{1,12})(?-u:\b)["']?"#)
         .expect("code key pattern is valid")
 });
 
@@ -78,13 +78,17 @@ static COMPONENT: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 static USER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"(?-u:\b)(?:openid|openId|open_id|OpenID)["']?\s*[:=]\s*["']?(?P<openid>[\w-]{6,64})|(?-u:\b)uid["']?\s*[:=]\s*["']?(?P<uid>\d{1,20})(?-u:\b)"#)
+    Regex::new(r#"(?-u:\b)(?:openid|openId|open_id|OpenID)["']?\s*[:=]\s*["']?(?P<openid>[A-Za-z0-9_-]{6,64})|(?-u:\b)uid["']?[ \t]*[:=][ \t]*["']?(?P<uid>[0-9]{1,20})(?-u:\b)"#)
         .expect("user pattern is valid")
 });
 
-/// Returns true for codes that mean success and are never events.
+/// Returns true for numbers that are never event codes: 0 and 200 mean
+/// success, and a number with a leading zero is not a code. The prefilter's
+/// code pattern skips exactly these.
 pub fn is_success(code: &str) -> bool {
-    matches!(code.trim(), "0" | "200")
+    let code = code.trim();
+    let digits = code.strip_prefix('-').unwrap_or(code);
+    digits.is_empty() || digits.starts_with('0') || digits == "200"
 }
 
 pub fn normalise_code(code: &str) -> String {
@@ -167,7 +171,13 @@ impl Scan<'_> {
                         blank(&mut rest, at, end);
                         pos = end;
                     }
-                    Err(ParseError::Incomplete) if depth == 0 && self.allow_open => {
+                    // A record continues on the next lines only when its
+                    // opening bracket ends the line, as in pretty-printed
+                    // JSON and Node's multi-line objects; the prefilter
+                    // relies on that.
+                    Err(ParseError::Incomplete)
+                        if depth == 0 && self.allow_open && at + 1 == text.len() =>
+                    {
                         open_at = Some(at);
                         blank(&mut rest, at, text.len());
                         break;
@@ -271,7 +281,7 @@ impl Scan<'_> {
                 }
                 _ => continue,
             };
-            if source == Source::Agora && is_success(code) {
+            if is_success(code) {
                 continue;
             }
             self.push(out, source, code, &reason, context);

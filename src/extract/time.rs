@@ -26,39 +26,42 @@ impl Stamp {
         }
     }
 
-    /// Milliseconds since the Unix epoch, for ordering. A local time is
-    /// read as if it were UTC.
-    // NOTE: so local and zoned times of one group can be misordered by up
-    // to the local offset.
+    /// Milliseconds since the Unix epoch. A local time is read as if it
+    /// were UTC; use [`Stamp::wall_clock`] to compare it with others.
     pub fn instant(&self) -> Option<i64> {
+        Some(self.wall_clock()? - self.offset_minutes()? * 60_000)
+    }
+
+    /// The time as written, in milliseconds since 1970-01-01 on the same
+    /// clock, ignoring any offset.
+    pub fn wall_clock(&self) -> Option<i64> {
         let text = self.text();
         let field = |range: std::ops::Range<usize>| text.get(range)?.parse::<i64>().ok();
         let (year, month, day) = (field(0..4)?, field(5..7)?, field(8..10)?);
         let (hour, minute, second) = (field(11..13)?, field(14..16)?, field(17..19)?);
-        let mut rest = &text[19..];
         let mut millis = 0;
-        if let Some(frac) = rest.strip_prefix('.') {
+        if let Some(frac) = text.get(19..).and_then(|rest| rest.strip_prefix('.')) {
             let digits = frac.bytes().take_while(u8::is_ascii_digit).count();
-            let padded = format!("{:0<3}", &frac[..digits.min(3)]);
-            millis = padded.parse::<i64>().ok()?;
-            rest = &frac[digits..];
+            millis = format!("{:0<3}", &frac[..digits.min(3)]).parse::<i64>().ok()?;
         }
-        let offset_minutes = match rest.as_bytes().first() {
+        let days = days_from_civil(year, month as u32, day as u32);
+        Some((days * 86_400 + hour * 3600 + minute * 60 + second) * 1000 + millis)
+    }
+
+    /// The UTC offset in minutes: 0 for `Z` and for a local time.
+    fn offset_minutes(&self) -> Option<i64> {
+        let text = self.text();
+        let rest = text.get(19..)?;
+        let rest = rest.trim_start_matches(|c: char| c == '.' || c.is_ascii_digit());
+        match rest.as_bytes().first() {
             Some(sign @ (b'+' | b'-')) => {
                 let hours: i64 = rest.get(1..3)?.parse().ok()?;
                 let minutes: i64 = rest.get(4..6)?.parse().ok()?;
                 let total = hours * 60 + minutes;
-                if *sign == b'+' {
-                    total
-                } else {
-                    -total
-                }
+                Some(if *sign == b'+' { total } else { -total })
             }
-            _ => 0,
-        };
-        let days = days_from_civil(year, month as u32, day as u32);
-        let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offset_minutes * 60;
-        Some(seconds * 1000 + millis)
+            _ => Some(0),
+        }
     }
 }
 
@@ -83,7 +86,10 @@ static TIME: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Returns the first timestamp in `line`, if any.
 pub fn find(line: &str) -> Option<Stamp> {
-    let caps = TIME.captures(line)?;
+    // Locating the match first keeps the capture search, which is slower,
+    // to the few bytes of the timestamp itself.
+    let found = TIME.find(line)?;
+    let caps = TIME.captures(found.as_str())?;
     if let Some(mon) = caps.name("jmon") {
         let month = month_number(mon.as_str())?;
         return Some(Stamp::Zoned(format!(

@@ -113,7 +113,7 @@ fn classify_object(node: &Node, hint: Option<Component>, catalog: &Catalog) -> O
     }
     if let Some(err_msg) = text("errMsg") {
         let component = hint
-            .zip(int("errCode"))
+            .zip(int("errCode").filter(|code| !is_success(code)))
             .and_then(|(c, code)| Some((c.source_for(catalog, code)?, code)));
         if let Some((source, code)) = component {
             return ObjectKind::Event { source, code: code.to_owned(), reason: err_msg.to_owned() };
@@ -136,14 +136,14 @@ fn classify_object(node: &Node, hint: Option<Component>, catalog: &Catalog) -> O
             };
         }
     }
+    if int("code").is_some_and(is_success) {
+        return ObjectKind::Success;
+    }
     let component =
         hint.zip(int("code")).and_then(|(c, code)| Some((c.source_for(catalog, code)?, code)));
     if let Some((source, code)) = component {
         let reason = text("message").or_else(|| text("msg")).unwrap_or_default();
         return ObjectKind::Event { source, code: code.to_owned(), reason: reason.to_owned() };
-    }
-    if int("code").is_some_and(is_success) {
-        return ObjectKind::Success;
     }
     ObjectKind::Container
 }
