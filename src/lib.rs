@@ -35,6 +35,9 @@ use progress::Progress;
 use report::{Report, TextOptions};
 use tally::Tally;
 
+/// Inputs scanned in parallel before their tallies are merged.
+const MERGE_BATCH: usize = 64;
+
 /// Exit status when every input was read and the failure policy passed.
 pub const EXIT_OK: u8 = 0;
 /// Exit status when the failure policy (`--fail-on`) failed.
@@ -171,12 +174,18 @@ pub fn scan_all(
         .num_threads(threads.unwrap_or(0))
         .build()
         .context("cannot start the scanning threads")?;
-    let tallies: Vec<Tally> = pool
-        .install(|| inputs.par_iter().map(|input| input::scan(input, catalog, progress)).collect());
-    progress.finish();
+    // Inputs are scanned in batches and each batch is merged before the
+    // next starts, so memory holds one batch of tallies however many files
+    // there are.
     let mut total = Tally::default();
-    for tally in tallies {
-        total.merge(tally);
+    for batch in inputs.chunks(MERGE_BATCH) {
+        let tallies: Vec<Tally> = pool.install(|| {
+            batch.par_iter().map(|input| input::scan(input, catalog, progress)).collect()
+        });
+        for tally in tallies {
+            total.merge(tally);
+        }
     }
+    progress.finish();
     Ok(total)
 }
