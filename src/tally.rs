@@ -23,20 +23,26 @@ pub struct Location {
     pub time: Option<Stamp>,
     pub user: Option<String>,
     pub page: Option<String>,
+    /// The offset assumed for a local time, for ordering only.
+    pub assumed_offset: Option<i64>,
 }
 
 impl Location {
     /// Ordering key: timed locations by time; untimed ones sort after
     /// all timed ones so that a group's first and last prefer timed places.
-    /// Orders two places by time. Two times with offsets compare as
-    /// instants. A time without an offset compares with any other time by
-    /// wall clock, as if both were in one zone: one team's logs usually are,
-    /// and reading a local time as UTC would misorder it by the whole offset.
+    /// Orders two places by time, as instants. A time without an offset
+    /// takes the offset its input showed last (see `assumed_offset`), or
+    /// else is read as UTC.
     fn compare_time(&self, other: &Location) -> Option<std::cmp::Ordering> {
-        let (a, b) = (self.time.as_ref()?, other.time.as_ref()?);
-        match (a, b) {
-            (Stamp::Zoned(_), Stamp::Zoned(_)) => Some(a.instant()?.cmp(&b.instant()?)),
-            _ => Some(a.wall_clock()?.cmp(&b.wall_clock()?)),
+        Some(self.instant()?.cmp(&other.instant()?))
+    }
+
+    fn instant(&self) -> Option<i64> {
+        match self.time.as_ref()? {
+            stamp @ Stamp::Zoned(_) => stamp.instant(),
+            stamp @ Stamp::Local(_) => {
+                Some(stamp.wall_clock()? - self.assumed_offset.unwrap_or(0) * 60_000)
+            }
         }
     }
 
@@ -68,6 +74,7 @@ impl Location {
             time: context.time.clone(),
             user: context.user.clone(),
             page: context.page.clone(),
+            assumed_offset: context.assumed_offset,
         }
     }
 }
@@ -270,14 +277,24 @@ mod tests {
     use super::*;
 
     fn place(line: u64, time: Stamp) -> Location {
-        Location { path: Arc::from("a.log"), line, time: Some(time), user: None, page: None }
+        Location {
+            path: Arc::from("a.log"),
+            line,
+            time: Some(time),
+            user: None,
+            page: None,
+            assumed_offset: Some(480),
+        }
     }
 
     #[test]
-    fn local_and_zoned_times_compare_by_wall_clock() {
+    fn local_times_take_the_assumed_offset() {
         let java = place(1, Stamp::Local("2024-03-04T09:00:00".into()));
         let json = place(2, Stamp::Zoned("2024-03-04T10:00:00+08:00".into()));
         let later_java = place(3, Stamp::Local("2024-03-04T11:00:00".into()));
+        let realtime = place(4, Stamp::Zoned("2024-03-04T02:30:00Z".into()));
+        assert!(realtime.is_after(&json));
+        assert!(!realtime.is_after(&later_java));
         assert!(java.is_before(&json));
         assert!(later_java.is_after(&json));
         assert!(!json.is_before(&java));

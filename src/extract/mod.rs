@@ -67,6 +67,10 @@ pub struct Context {
     pub user: Option<String>,
     /// The mini-program page, from realtime-log entries.
     pub page: Option<String>,
+    /// For a time without an offset: the offset, in minutes, of the last
+    /// time with one that this input showed before it (`Z` times aside,
+    /// since those come from Unix timestamps). Used only for ordering.
+    pub assumed_offset: Option<i64>,
 }
 
 /// One coded event. `count` is more than one when DevTools collapsed
@@ -163,6 +167,8 @@ pub struct Scanner<'c> {
     /// exception line) takes the time of the nearest line before it that
     /// has one.
     recent: VecDeque<String>,
+    /// The offset of the last zoned, non-UTC time seen, in minutes.
+    last_offset: Option<i64>,
 }
 
 impl<'c> Scanner<'c> {
@@ -173,6 +179,7 @@ impl<'c> Scanner<'c> {
             block: PropertyBlock::default(),
             previous: None,
             recent: VecDeque::with_capacity(RECENT_LINES),
+            last_offset: None,
         }
     }
 
@@ -242,6 +249,22 @@ impl<'c> Scanner<'c> {
         }
     }
 
+    /// Records the offsets of zoned times and gives local times the last
+    /// one seen, so that a Java log's local time orders correctly against
+    /// `+08:00` times from the same input.
+    fn assume_offsets(&mut self, hits: &mut [Hit]) {
+        for hit in hits {
+            let context = hit.context_mut();
+            match &context.time {
+                Some(stamp @ Stamp::Zoned(text)) if !text.ends_with('Z') => {
+                    self.last_offset = stamp.offset_minutes();
+                }
+                Some(Stamp::Local(_)) => context.assumed_offset = self.last_offset,
+                _ => {}
+            }
+        }
+    }
+
     fn remember(&mut self, line: &str) {
         let mut slot = if self.recent.len() == RECENT_LINES {
             self.recent.pop_front().unwrap_or_default()
@@ -306,6 +329,7 @@ impl<'c> Scanner<'c> {
         }
 
         stamp_missing_times(&mut out[start..], body, &self.recent);
+        self.assume_offsets(&mut out[start..]);
         let events = out[start..].iter().any(|hit| matches!(hit, Hit::Event(_)));
         if !events {
             // A block starts at a code line (DevTools lists properties in
@@ -390,6 +414,7 @@ impl<'c> Scanner<'c> {
         }));
         let last = out.len() - 1;
         stamp_missing_times(&mut out[last..], "", &self.recent);
+        self.assume_offsets(&mut out[last..]);
     }
 
     fn continue_record(&mut self, number: u64, line: &str, out: &mut Vec<Hit>) {
@@ -435,6 +460,7 @@ impl<'c> Scanner<'c> {
             scan.top(trailing, &context, out);
         }
         stamp_missing_times(&mut out[start..], &record.context_text, &self.recent);
+        self.assume_offsets(&mut out[start..]);
         text::fill_user(&record.context_text, &mut out[start..]);
         self.previous = None;
     }

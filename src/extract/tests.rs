@@ -447,3 +447,15 @@ mod prefilter {
         }
     }
 }
+
+#[test]
+fn local_time_takes_offset_seen_before() {
+    let input = "{\"time\":\"2024-03-04T09:20:00+08:00\",\"code\":434,\"reason\":\"uid mismatch\"}\n2024-03-04 09:20:02.512 ERROR agora error code=429 reason=too many requests";
+    let catalog = Catalog::builtin();
+    let hits = scan_str(&catalog, input);
+    let Hit::Event(local) = &hits[1] else { panic!("an event") };
+    assert_eq!(local.code, "429");
+    assert_eq!(local.context.assumed_offset, Some(480));
+    let Hit::Event(zoned) = &hits[0] else { panic!("an event") };
+    assert_eq!(zoned.context.assumed_offset, None);
+}

@@ -49,7 +49,7 @@ impl Stamp {
     }
 
     /// The UTC offset in minutes: 0 for `Z` and for a local time.
-    fn offset_minutes(&self) -> Option<i64> {
+    pub fn offset_minutes(&self) -> Option<i64> {
         let text = self.text();
         let rest = text.get(19..)?;
         let rest = rest.trim_start_matches(|c: char| c == '.' || c.is_ascii_digit());
@@ -70,16 +70,18 @@ const MONTHS: [&str; 12] =
 
 static TIME: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
+        // ASCII classes keep the search on the fast lazy DFA.
+        "(?-u)",
         // JavaScript Date.toString(): Mon Mar 04 2024 09:12:40 GMT+0800
-        r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (?P<jmon>[A-Z][a-z]{2}) (?P<jday>\d{2}) (?P<jyear>\d{4}) ",
-        r"(?P<jtime>\d{2}:\d{2}:\d{2}) GMT(?P<jzone>[+-]\d{4})",
+        r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (?P<jmon>[A-Z][a-z]{2}) (?P<jday>[0-9]{2}) (?P<jyear>[0-9]{4}) ",
+        r"(?P<jtime>[0-9]{2}:[0-9]{2}:[0-9]{2}) GMT(?P<jzone>[+-][0-9]{4})",
         // ISO 8601, with or without an offset.
-        r"|(?P<idate>\d{4}-\d{2}-\d{2})[T ](?P<itime>\d{2}:\d{2}:\d{2})(?P<ifrac>[.,]\d{1,9})?",
-        r"(?P<izone>Z|[+-]\d{2}:?\d{2})?",
+        r"|(?P<idate>[0-9]{4}-[0-9]{2}-[0-9]{2})[T ](?P<itime>[0-9]{2}:[0-9]{2}:[0-9]{2})(?P<ifrac>[.,][0-9]{1,9})?",
+        r"(?P<izone>Z|[+-][0-9]{2}:?[0-9]{2})?",
         // The tutorial app's clock: 2019/06/12 20:01:07:8 (fields not padded).
-        r"|(?P<sy>\d{4})/(?P<smo>\d{1,2})/(?P<sd>\d{1,2}) (?P<sh>\d{1,2}):(?P<smi>\d{1,2}):(?P<ss>\d{1,2})(?::(?P<sms>\d{1,3}))?",
+        r"|(?P<sy>[0-9]{4})/(?P<smo>[0-9]{1,2})/(?P<sd>[0-9]{1,2}) (?P<sh>[0-9]{1,2}):(?P<smi>[0-9]{1,2}):(?P<ss>[0-9]{1,2})(?::(?P<sms>[0-9]{1,3}))?",
         // Common log format: [04/Mar/2024:09:30:00 +0800]
-        r"|\[(?P<cday>\d{2})/(?P<cmon>[A-Z][a-z]{2})/(?P<cyear>\d{4}):(?P<ctime>\d{2}:\d{2}:\d{2}) (?P<czone>[+-]\d{4})\]",
+        r"|\[(?P<cday>[0-9]{2})/(?P<cmon>[A-Z][a-z]{2})/(?P<cyear>[0-9]{4}):(?P<ctime>[0-9]{2}:[0-9]{2}:[0-9]{2}) (?P<czone>[+-][0-9]{4})\]",
     ))
     .expect("timestamp pattern is valid")
 });
