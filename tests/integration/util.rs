@@ -14,13 +14,7 @@ pub fn root() -> PathBuf {
 /// The binary, run from the repository root with a fixed environment so
 /// that language and colour do not depend on the caller's.
 pub fn triage() -> Command {
-    let mut cmd = Command::cargo_bin("miniapp-triage").expect("the binary is built");
-    cmd.current_dir(root())
-        .env_remove("LC_ALL")
-        .env_remove("LC_MESSAGES")
-        .env_remove("NO_COLOR")
-        .env("LANG", "C.UTF-8");
-    cmd
+    Command::from_std(triage_process())
 }
 
 /// Runs the binary with `--format json` and returns the exit status and
