@@ -166,7 +166,7 @@ pub struct Scanner<'c> {
     /// without a time of its own (a stack frame, an expanded object, an
     /// exception line) takes the time of the nearest line before it that
     /// has one.
-    recent: VecDeque<String>,
+    recent: VecDeque<Vec<u8>>,
     /// The offset of the last zoned, non-UTC time seen, in minutes.
     last_offset: Option<i64>,
 }
@@ -192,7 +192,7 @@ impl<'c> Scanner<'c> {
         } else {
             self.process(number, line, true, out);
         }
-        self.remember(line);
+        self.remember(line.as_bytes());
     }
 
     /// Scans a chunk of whole lines whose first line is number `first_line`
@@ -244,8 +244,8 @@ impl<'c> Scanner<'c> {
             end = start;
         }
         for &(start, end) in starts.iter().rev() {
-            let text = String::from_utf8_lossy(&chunk[start..end]);
-            self.remember(text.strip_suffix('\r').unwrap_or(&text));
+            let line = &chunk[start..end];
+            self.remember(line.strip_suffix(b"\r").unwrap_or(line));
         }
     }
 
@@ -265,14 +265,16 @@ impl<'c> Scanner<'c> {
         }
     }
 
-    fn remember(&mut self, line: &str) {
+    /// Keeps the raw bytes of a line for time look-back; they are decoded
+    /// only when a hit needs a time from them.
+    fn remember(&mut self, line: &[u8]) {
         let mut slot = if self.recent.len() == RECENT_LINES {
             self.recent.pop_front().unwrap_or_default()
         } else {
-            String::new()
+            Vec::new()
         };
         slot.clear();
-        slot.push_str(line);
+        slot.extend_from_slice(line);
         self.recent.push_back(slot);
     }
 
@@ -312,7 +314,9 @@ impl<'c> Scanner<'c> {
             let mut depth = devtools::Depth::default();
             depth.feed(&text);
             let context_text = if body[..at].trim().is_empty() {
-                self.recent.back().cloned().unwrap_or_default()
+                self.recent
+                    .back()
+                    .map_or_else(String::new, |line| String::from_utf8_lossy(line).into_owned())
             } else {
                 body.to_owned()
             };
@@ -476,15 +480,19 @@ impl<'c> Scanner<'c> {
 
 /// Gives hits without a time of their own the first timestamp in `text`,
 /// or else the time of the newest of the `recent` lines that has one.
-fn stamp_missing_times(hits: &mut [Hit], text: &str, recent: &VecDeque<String>) {
+fn stamp_missing_times(hits: &mut [Hit], text: &str, recent: &VecDeque<Vec<u8>>) {
     let mut found: Option<Option<Stamp>> = None;
     for hit in hits {
         let context = hit.context_mut();
         if context.time.is_none() {
             context.time = found
                 .get_or_insert_with(|| {
-                    time::find(text)
-                        .or_else(|| recent.iter().rev().find_map(|line| time::find(line)))
+                    time::find(text).or_else(|| {
+                        recent
+                            .iter()
+                            .rev()
+                            .find_map(|line| time::find(&String::from_utf8_lossy(line)))
+                    })
                 })
                 .clone();
         }
