@@ -113,6 +113,9 @@ impl Hit {
 /// waiting for it to close. A longer record is read again line by line.
 const MAX_RECORD_BYTES: usize = 8 << 20;
 
+/// Chunks at least this large are scanned in two halves at once.
+const PARALLEL_CHUNK_BYTES: usize = 1 << 20;
+
 /// Lines looked back through for the time of a line that has none.
 const RECENT_LINES: usize = 8;
 
@@ -224,6 +227,54 @@ impl<'c> Scanner<'c> {
             pos = end + 1;
         }
         number - first_line
+    }
+
+    /// Scans a chunk like [`Scanner::chunk`], splitting a large one in two
+    /// halves scanned at once on the rayon pool. The second half starts
+    /// from a fresh scanner that knows the lines before it; its hits are
+    /// kept when the first half ends with nothing open, which makes the
+    /// result identical to a sequential scan, and scanned again otherwise.
+    pub fn chunk_parallel(&mut self, chunk: &[u8], first_line: u64, out: &mut Vec<Hit>) -> u64 {
+        let split = (chunk.len() >= PARALLEL_CHUNK_BYTES && rayon::current_num_threads() > 1)
+            .then(|| memchr::memchr(b'\n', &chunk[chunk.len() / 2..]))
+            .flatten()
+            .map(|i| chunk.len() / 2 + i + 1)
+            .filter(|&split| split < chunk.len());
+        let Some(split) = split else {
+            return self.chunk(chunk, first_line, out);
+        };
+        let (first, second) = chunk.split_at(split);
+        let first_lines = bytecount::count(first, b'\n') as u64;
+        if first_lines < RECENT_LINES as u64 {
+            return self.chunk(chunk, first_line, out);
+        }
+
+        let mut other = Scanner::new(self.catalog);
+        other.remember_before(first, 0, first.len());
+        let mut other_hits = Vec::new();
+        let (lines, other_lines) = rayon::join(
+            || self.chunk(first, first_line, out),
+            || other.chunk(second, first_line + first_lines, &mut other_hits),
+        );
+        if !self.is_idle() {
+            return lines + self.chunk(second, first_line + lines, out);
+        }
+        // The second half did not know the offsets the first half saw.
+        let mut last_offset = self.last_offset;
+        for hit in &mut other_hits {
+            let context = hit.context_mut();
+            match &context.time {
+                Some(stamp @ Stamp::Zoned(text)) if !text.ends_with('Z') => {
+                    last_offset = stamp.offset_minutes();
+                }
+                Some(Stamp::Local(_)) => context.assumed_offset = last_offset,
+                _ => {}
+            }
+        }
+        out.append(&mut other_hits);
+        other.last_offset = last_offset;
+        *self = other;
+        lines + other_lines
     }
 
     /// Returns true when a line without a candidate key cannot change what

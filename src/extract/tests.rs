@@ -459,3 +459,31 @@ fn local_time_takes_offset_seen_before() {
     let Hit::Event(zoned) = &hits[0] else { panic!("an event") };
     assert_eq!(zoned.context.assumed_offset, None);
 }
+
+#[test]
+fn halves_scanned_at_once_match_sequential() {
+    let catalog = Catalog::builtin();
+    let mut text = String::new();
+    let fixtures = utf8_fixtures();
+    while text.len() < 3 << 20 {
+        for (_, fixture) in &fixtures {
+            text.push_str(fixture);
+            if !fixture.ends_with('\n') {
+                text.push('\n');
+            }
+        }
+    }
+    let sequential = scan_str(&catalog, &text);
+
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+    let parallel = pool.install(|| {
+        let mut scanner = super::Scanner::new(&catalog);
+        let mut out = Vec::new();
+        let lines = scanner.chunk_parallel(text.as_bytes(), 1, &mut out);
+        scanner.finish(&mut out);
+        assert_eq!(lines, text.lines().count() as u64);
+        out
+    });
+    assert_eq!(parallel.len(), sequential.len());
+    assert!(parallel == sequential, "parallel hits differ from sequential ones");
+}

@@ -217,7 +217,7 @@ fn read_lines(
         if chunk.truncated {
             tally.long_lines += 1;
         }
-        lines += scanner.chunk(chunk.bytes, lines + 1, &mut hits);
+        lines += scanner.chunk_parallel(chunk.bytes, lines + 1, &mut hits);
         for hit in hits.drain(..) {
             tally.add(catalog, name, hit);
         }
