@@ -29,10 +29,10 @@ const SHAPES: [&str; 4] = [
     r"failed:?(?-u:\s)+(?:\[object Object\](?-u:\s)+)?[0-9]{3}(?-u:\s)",
 ];
 
-/// A `{` or `[` that ends a line, which may open a multi-line record. A
-/// one-byte `{` in the regex would make its literal search stop at every
-/// brace of every JSON line, so these have searches of their own.
-const OPENERS: [&[u8]; 4] = [b"{\n", b"[\n", b"{\r\n", b"[\r\n"];
+/// A `{` or `[` that ends a line, which may open a multi-line record. In
+/// [`SHAPES`] these two-byte literals would shorten the fingerprints of the
+/// whole literal search, so they have a search of their own.
+const OPENERS: &str = r"\{\r?\n|\[\r?\n";
 
 /// The two searches: event shapes, and the catalog's finding patterns.
 /// They are kept apart so that case-insensitive or unusual finding
@@ -41,14 +41,14 @@ const OPENERS: [&[u8]; 4] = [b"{\n", b"[\n", b"{\r\n", b"[\r\n"];
 pub struct Candidates {
     events: Regex,
     findings: Option<Regex>,
-    openers: Vec<memchr::memmem::Finder<'static>>,
+    openers: Regex,
 }
 
 /// Where each search last found a candidate, so that a search is not
 /// repeated for every line before that candidate.
 #[derive(Default)]
 pub struct Cursor {
-    next: [Option<Option<usize>>; 2 + OPENERS.len()],
+    next: [Option<Option<usize>>; 3],
 }
 
 impl Candidates {
@@ -69,7 +69,7 @@ impl Candidates {
         } else {
             Some(Regex::new(&format!("(?m){}", alternatives.join("|")))?)
         };
-        let openers = OPENERS.iter().map(|needle| memchr::memmem::Finder::new(*needle)).collect();
+        let openers = Regex::new(OPENERS)?;
         Ok(Candidates { events, findings, openers })
     }
 
@@ -93,7 +93,7 @@ impl Candidates {
                         Some(findings) => findings.shortest_match_at(chunk, pos).map(|end| end - 1),
                         None => None,
                     },
-                    _ => self.openers[index - 2].find(&chunk[pos..]).map(|at| pos + at),
+                    _ => self.openers.shortest_match_at(chunk, pos).map(|end| end - 1),
                 };
                 *slot = Some(inside.map(|at| line_start(chunk, at.max(pos), pos)));
             }
