@@ -137,7 +137,8 @@ pub struct Class<'a> {
 pub struct Catalog {
     categories: Vec<Category>,
     codes: Vec<CodeEntry>,
-    index: HashMap<(Source, String), usize>,
+    /// Entry indexes by source, then code.
+    index: HashMap<Source, HashMap<String, usize>>,
     rules: Vec<Vec<Regex>>,
     findings: Vec<FindingEntry>,
     finding_set: RegexSet,
@@ -187,7 +188,8 @@ impl Catalog {
         for (i, entry) in file.code.iter().enumerate() {
             let what = format!("code {} {}", entry.source.as_str(), entry.code);
             check(&entry.category, &what)?;
-            if index.insert((entry.source, entry.code.clone()), i).is_some() {
+            let by_code: &mut HashMap<String, usize> = index.entry(entry.source).or_default();
+            if by_code.insert(entry.code.clone(), i).is_some() {
                 bail!("{what} is listed twice");
             }
             let mut compiled = Vec::new();
@@ -245,11 +247,15 @@ impl Catalog {
     }
 
     pub fn entry(&self, source: Source, code: &str) -> Option<&CodeEntry> {
-        self.index.get(&(source, code.to_owned())).map(|&i| &self.codes[i])
+        self.position(source, code).map(|i| &self.codes[i])
+    }
+
+    fn position(&self, source: Source, code: &str) -> Option<usize> {
+        self.index.get(&source)?.get(code).copied()
     }
 
     pub fn knows(&self, source: Source, code: &str) -> bool {
-        self.index.contains_key(&(source, code.to_owned()))
+        self.position(source, code).is_some()
     }
 
     /// The prefilter search for lines that can hold an event or finding.
@@ -271,7 +277,7 @@ impl Catalog {
 
     /// Classifies an event by its code and reason.
     pub fn classify(&self, source: Source, code: &str, reason: &str) -> Class<'_> {
-        let Some(&i) = self.index.get(&(source, code.to_owned())) else {
+        let Some(i) = self.position(source, code) else {
             return Class { category: UNKNOWN, entry: None, rule: None };
         };
         let entry = &self.codes[i];

@@ -25,6 +25,8 @@ pub struct Location {
     pub page: Option<String>,
     /// The offset assumed for a local time, for ordering only.
     pub assumed_offset: Option<i64>,
+    /// Milliseconds since the Unix epoch, computed once for ordering.
+    instant: Option<i64>,
 }
 
 impl Location {
@@ -34,14 +36,14 @@ impl Location {
     /// takes the offset its input showed last (see `assumed_offset`), or
     /// else is read as UTC.
     fn compare_time(&self, other: &Location) -> Option<std::cmp::Ordering> {
-        Some(self.instant()?.cmp(&other.instant()?))
+        Some(self.instant?.cmp(&other.instant?))
     }
 
-    fn instant(&self) -> Option<i64> {
-        match self.time.as_ref()? {
+    fn compute_instant(time: Option<&Stamp>, assumed_offset: Option<i64>) -> Option<i64> {
+        match time? {
             stamp @ Stamp::Zoned(_) => stamp.instant(),
             stamp @ Stamp::Local(_) => {
-                Some(stamp.wall_clock()? - self.assumed_offset.unwrap_or(0) * 60_000)
+                Some(stamp.wall_clock()? - assumed_offset.unwrap_or(0) * 60_000)
             }
         }
     }
@@ -75,6 +77,7 @@ impl Location {
             user: context.user.clone(),
             page: context.page.clone(),
             assumed_offset: context.assumed_offset,
+            instant: Location::compute_instant(context.time.as_ref(), context.assumed_offset),
         }
     }
 }
@@ -277,14 +280,9 @@ mod tests {
     use super::*;
 
     fn place(line: u64, time: Stamp) -> Location {
-        Location {
-            path: Arc::from("a.log"),
-            line,
-            time: Some(time),
-            user: None,
-            page: None,
-            assumed_offset: Some(480),
-        }
+        let context =
+            Context { line, time: Some(time), assumed_offset: Some(480), ..Context::default() };
+        Location::new(&Arc::from("a.log"), &context)
     }
 
     #[test]

@@ -113,6 +113,28 @@ impl Hit {
 /// waiting for it to close. A longer record is read again line by line.
 const MAX_RECORD_BYTES: usize = 8 << 20;
 
+/// Decodes a line as UTF-8, replacing invalid bytes. Valid text, the usual
+/// case, is checked by the standard library's fast validator and borrowed.
+fn decode_line(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => std::borrow::Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(bytes),
+    }
+}
+
+/// A line kept for time look-back, with its time once it was looked for.
+#[derive(Default)]
+struct RecentLine {
+    bytes: Vec<u8>,
+    time: std::cell::OnceCell<Option<Stamp>>,
+}
+
+impl RecentLine {
+    fn time(&self) -> &Option<Stamp> {
+        self.time.get_or_init(|| time::find(&String::from_utf8_lossy(&self.bytes)))
+    }
+}
+
 /// Chunks at least this large are scanned in two halves at once.
 const PARALLEL_CHUNK_BYTES: usize = 1 << 20;
 
@@ -169,7 +191,7 @@ pub struct Scanner<'c> {
     /// without a time of its own (a stack frame, an expanded object, an
     /// exception line) takes the time of the nearest line before it that
     /// has one.
-    recent: VecDeque<Vec<u8>>,
+    recent: VecDeque<RecentLine>,
     /// The offset of the last zoned, non-UTC time seen, in minutes.
     last_offset: Option<i64>,
 }
@@ -221,7 +243,7 @@ impl<'c> Scanner<'c> {
                 }
             }
             let end = memchr::memchr(b'\n', &chunk[pos..]).map_or(chunk.len(), |i| pos + i);
-            let text = String::from_utf8_lossy(&chunk[pos..end]);
+            let text = decode_line(&chunk[pos..end]);
             self.line(number, &text, out);
             number += 1;
             pos = end + 1;
@@ -322,10 +344,11 @@ impl<'c> Scanner<'c> {
         let mut slot = if self.recent.len() == RECENT_LINES {
             self.recent.pop_front().unwrap_or_default()
         } else {
-            Vec::new()
+            RecentLine::default()
         };
-        slot.clear();
-        slot.extend_from_slice(line);
+        slot.bytes.clear();
+        slot.bytes.extend_from_slice(line);
+        slot.time = std::cell::OnceCell::new();
         self.recent.push_back(slot);
     }
 
@@ -365,9 +388,9 @@ impl<'c> Scanner<'c> {
             let mut depth = devtools::Depth::default();
             depth.feed(&text);
             let context_text = if body[..at].trim().is_empty() {
-                self.recent
-                    .back()
-                    .map_or_else(String::new, |line| String::from_utf8_lossy(line).into_owned())
+                self.recent.back().map_or_else(String::new, |line| {
+                    String::from_utf8_lossy(&line.bytes).into_owned()
+                })
             } else {
                 body.to_owned()
             };
@@ -531,19 +554,15 @@ impl<'c> Scanner<'c> {
 
 /// Gives hits without a time of their own the first timestamp in `text`,
 /// or else the time of the newest of the `recent` lines that has one.
-fn stamp_missing_times(hits: &mut [Hit], text: &str, recent: &VecDeque<Vec<u8>>) {
+fn stamp_missing_times(hits: &mut [Hit], text: &str, recent: &VecDeque<RecentLine>) {
     let mut found: Option<Option<Stamp>> = None;
     for hit in hits {
         let context = hit.context_mut();
         if context.time.is_none() {
             context.time = found
                 .get_or_insert_with(|| {
-                    time::find(text).or_else(|| {
-                        recent
-                            .iter()
-                            .rev()
-                            .find_map(|line| time::find(&String::from_utf8_lossy(line)))
-                    })
+                    time::find(text)
+                        .or_else(|| recent.iter().rev().find_map(|line| line.time().clone()))
                 })
                 .clone();
         }

@@ -204,14 +204,13 @@ impl Scan<'_> {
         hint: Option<Component>,
         out: &mut Vec<Hit>,
     ) -> usize {
-        let has = |needle: &str| memchr::memmem::find(text.as_bytes(), needle.as_bytes()).is_some();
+        let has = |needle: usize| NEEDLES[needle].find(text.as_bytes()).is_some();
         let mut rest = text.as_bytes().to_vec();
         let mut events = 0;
-        let keys = ["code", "Code", "CODE", "error", "Error", "ERROR"];
-        if keys.iter().any(|key| has(key)) {
+        if (0..6).any(has) {
             events += self.code_pairs(text, &mut rest, context, hint, out);
         }
-        if has("failed") {
+        if has(FAILED) {
             let text = std::str::from_utf8(&rest).expect("blanking keeps UTF-8 valid");
             if let Some(caps) = APP_FAILED.captures(text) {
                 let code = &caps["code"];
@@ -223,7 +222,7 @@ impl Scan<'_> {
                 }
             }
         }
-        if has(":fail") {
+        if has(COLON_FAIL) {
             let text = String::from_utf8(rest.clone()).expect("blanking keeps UTF-8 valid");
             for caps in API_FAIL.captures_iter(&text) {
                 let whole = caps.get(0).expect("match");
@@ -232,7 +231,7 @@ impl Scan<'_> {
                 events += 1;
             }
         }
-        if has("exception on") {
+        if has(EXCEPTION) {
             let text = std::str::from_utf8(&rest).expect("blanking keeps UTF-8 valid");
             for found in SOCKET_EXCEPTION.find_iter(text) {
                 self.push(out, Source::Wx, "SocketTask", found.as_str().trim_end(), context);
@@ -327,10 +326,36 @@ fn worth_parsing(text: &str) -> bool {
     let trimmed = text.trim_start();
     trimmed.starts_with('{')
         || trimmed.starts_with('[')
-        || memchr::memmem::find(text.as_bytes(), b"ode").is_some()
-        || memchr::memmem::find(text.as_bytes(), b"errMsg").is_some()
-        || memchr::memmem::find(text.as_bytes(), b"reason").is_some()
+        || [ODE, ERR_MSG, REASON].iter().any(|&i| NEEDLES[i].find(text.as_bytes()).is_some())
 }
+
+/// Substrings the text rules look for before running their patterns,
+/// built once: the code keys (indexes 0 to 5), then the others.
+static NEEDLES: LazyLock<Vec<memchr::memmem::Finder<'static>>> = LazyLock::new(|| {
+    [
+        "code",
+        "Code",
+        "CODE",
+        "error",
+        "Error",
+        "ERROR",
+        "failed",
+        ":fail",
+        "exception on",
+        "ode",
+        "errMsg",
+        "reason",
+    ]
+    .iter()
+    .map(|needle| memchr::memmem::Finder::new(needle.as_bytes()))
+    .collect()
+});
+const FAILED: usize = 6;
+const COLON_FAIL: usize = 7;
+const EXCEPTION: usize = 8;
+const ODE: usize = 9;
+const ERR_MSG: usize = 10;
+const REASON: usize = 11;
 
 /// Finds `key: value` or `key=value` in `segment` and returns the value and
 /// the number of bytes of `segment` up to the value's end.

@@ -41,8 +41,10 @@ impl Stamp {
         let (hour, minute, second) = (field(11..13)?, field(14..16)?, field(17..19)?);
         let mut millis = 0;
         if let Some(frac) = text.get(19..).and_then(|rest| rest.strip_prefix('.')) {
-            let digits = frac.bytes().take_while(u8::is_ascii_digit).count();
-            millis = format!("{:0<3}", &frac[..digits.min(3)]).parse::<i64>().ok()?;
+            // Milliseconds from the first three fraction digits: ".5" is 500.
+            for (i, digit) in frac.bytes().take_while(u8::is_ascii_digit).take(3).enumerate() {
+                millis += i64::from(digit - b'0') * [100, 10, 1][i];
+            }
         }
         let days = days_from_civil(year, month as u32, day as u32);
         Some((days * 86_400 + hour * 3600 + minute * 60 + second) * 1000 + millis)
@@ -88,6 +90,15 @@ static TIME: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Returns the first timestamp in `line`, if any.
 pub fn find(line: &str) -> Option<Stamp> {
+    // Every form has a colon between two digits; most lines without a time
+    // are turned away here, before the regex search.
+    let bytes = line.as_bytes();
+    let has_clock = memchr::memchr_iter(b':', bytes).any(|i| {
+        i > 0 && bytes[i - 1].is_ascii_digit() && bytes.get(i + 1).is_some_and(u8::is_ascii_digit)
+    });
+    if !has_clock {
+        return None;
+    }
     // Locating the match first keeps the capture search, which is slower,
     // to the few bytes of the timestamp itself.
     let found = TIME.find(line)?;
