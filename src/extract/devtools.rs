@@ -42,7 +42,9 @@ pub fn is_noise(line: &str) -> bool {
 /// that make an event; other property lines return `("", "")` so that
 /// they continue the block.
 pub fn property(line: &str) -> Option<(&str, String)> {
-    memchr::memchr(b':', line.as_bytes())?;
+    if !may_be_property(line) {
+        return None;
+    }
     static PROPERTY: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(r#"^\s*(?:[▶▼►]\s*)?(?:"(?P<q>[A-Za-z_$][\w$]*)"|'(?P<s>[A-Za-z_$][\w$]*)'|(?P<k>[A-Za-z_$][\w$]*|\[\[[A-Za-z]+\]\]))\s*:\s*(?P<v>.*?)\s*,?\s*$"#)
             .expect("property pattern is valid")
@@ -55,6 +57,22 @@ pub fn property(line: &str) -> Option<(&str, String)> {
         _ => return Some(("", String::new())),
     };
     Some((key, unquote(raw)))
+}
+
+/// A quick check that `line` starts like a property line: an optional
+/// marker, then a key and a colon. It turns away most lines before the
+/// property pattern runs; the pattern decides.
+fn may_be_property(line: &str) -> bool {
+    let rest = line.trim_start();
+    let rest = rest.trim_start_matches(['▶', '▼', '►']).trim_start();
+    let rest = rest.trim_start_matches(['"', '\'', '[']);
+    let key_len =
+        rest.bytes().take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'$')).count();
+    if key_len == 0 {
+        return false;
+    }
+    let after = rest[key_len..].trim_start_matches(['"', '\'', ']']).trim_start();
+    after.starts_with(':')
 }
 
 fn unquote(raw: &str) -> String {
