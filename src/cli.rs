@@ -72,6 +72,10 @@ pub struct Cli {
     #[arg(long, value_name = "FORMAT=PATH")]
     pub report: Vec<Request>,
 
+    /// Scan files with NUL bytes (images, databases) as text instead of skipping them.
+    #[arg(long)]
+    pub binary: bool,
+
     /// Show no progress bar (it is also hidden when stderr is not a terminal or CI is set).
     #[arg(short, long)]
     pub quiet: bool,

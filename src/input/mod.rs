@@ -166,7 +166,7 @@ pub fn total_bytes(inputs: &[Input]) -> Option<u64> {
 
 /// Reads one input to the end and returns its tally. Read errors end up in
 /// the tally's errors; what was read before them is kept.
-pub fn scan(input: &Input, catalog: &Catalog, progress: &Arc<Progress>) -> Tally {
+pub fn scan(input: &Input, catalog: &Catalog, progress: &Arc<Progress>, binary: bool) -> Tally {
     let name: Arc<str> = Arc::from(input.display_name());
     let mut tally = Tally::default();
     let raw: Box<dyn Read + Send> = match input {
@@ -185,7 +185,7 @@ pub fn scan(input: &Input, catalog: &Catalog, progress: &Arc<Progress>) -> Tally
         bytes: Arc::clone(&bytes),
         progress: Arc::clone(progress),
     });
-    let result = read_lines(counted, catalog, &name, &mut tally);
+    let result = read_lines(counted, catalog, &name, binary, &mut tally);
     tally.bytes = bytes.load(Ordering::Relaxed);
     progress.file_done();
     if let Err(e) = result {
@@ -198,14 +198,16 @@ fn read_lines(
     raw: Box<dyn Read + Send>,
     catalog: &Catalog,
     name: &Arc<str>,
+    binary: bool,
     tally: &mut Tally,
 ) -> io::Result<()> {
     tally.files = 1;
     let decoded = decode::decode(raw)?;
-    if decoded.detected == Detected::Binary {
+    if decoded.detected == Detected::Binary && !binary {
         tally.skipped.push(Skipped {
             path: name.to_string(),
-            reason: "binary file (NUL bytes, not UTF-16)".to_owned(),
+            reason: "binary file (NUL bytes, not UTF-16); pass --binary to scan it as text"
+                .to_owned(),
         });
         return Ok(());
     }

@@ -230,7 +230,7 @@ fn binary_file_in_dir_skipped() {
 
     let (code, report) = json_report(&[path_str(dir.path())]);
 
-    let binary = "binary file (NUL bytes, not UTF-16)";
+    let binary = "binary file (NUL bytes, not UTF-16); pass --binary to scan it as text";
     let icon = dir.path().join("icon.png");
     let state = dir.path().join("state.db");
     assert_eq!(code, 1);
@@ -289,4 +289,64 @@ fn walk_order_sets_first_location() {
     assert_eq!(reason["events"], 2);
     assert_eq!(reason["first"], json!({ "path": path_str(&early), "line": 1, "time": null }));
     assert_eq!(reason["last"], json!({ "path": path_str(&late), "line": 2, "time": null }));
+}
+
+#[test]
+fn binary_flag_scans_nul_files() {
+    let dir = open_temp_dir();
+    let mut bytes = b"\0\0\x01header\0".to_vec();
+    bytes.extend_from_slice(LINE_904.as_bytes());
+    bytes.extend_from_slice(b"\0trailer\n");
+    let path = write_file(dir.path(), "dump.bin", bytes);
+
+    let (_, skipped) = json_report(&[path_str(&path)]);
+    assert_eq!(skipped["total_events"], 0);
+    assert_eq!(skipped["scanned"]["skipped"].as_array().unwrap().len(), 1);
+
+    let (code, scanned) = json_report(&["--binary", path_str(&path)]);
+    assert_eq!(code, 1);
+    assert_eq!(scanned["total_events"], 1);
+    assert_eq!(scanned["scanned"]["skipped"], json!([]));
+    assert_eq!(code_group(&scanned, "agora", "904")["events"], 1);
+}
+
+/// Peak resident memory of a running process, in KiB.
+fn peak_rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("proc status");
+    let line = status.lines().find(|l| l.starts_with("VmHWM:")).expect("VmHWM line");
+    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+#[test]
+fn gigabyte_line_keeps_memory_bounded() {
+    use std::io::Write;
+    use std::process::Stdio;
+
+    let mut child = crate::util::triage_process()
+        .args(["--format", "json", "--fail-on", "never", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(b"error: 904, reason: websocket disconnected ").unwrap();
+    let block = vec![b'x'; 1 << 20];
+    for _ in 0..1024 {
+        stdin.write_all(&block).unwrap();
+    }
+    stdin.write_all(b"\nerror: 905, reason: connect websocket failed\n").unwrap();
+    stdin.flush().unwrap();
+    // The binary is still waiting for the end of its input here.
+    let peak = peak_rss_kib(child.id());
+    drop(stdin);
+    let output = child.wait_with_output().unwrap();
+    let report = parse_json(&output);
+
+    assert_eq!(status(&output), 0);
+    assert!(peak < 64 * 1024, "peak RSS {peak} KiB");
+    assert_eq!(report["scanned"]["lines"], 2);
+    assert_eq!(report["scanned"]["long_lines"], 1);
+    assert_eq!(report["total_events"], 2);
+    assert_eq!(code_group(&report, "agora", "904")["events"], 1);
+    assert_eq!(code_group(&report, "agora", "905")["events"], 1);
 }
