@@ -168,26 +168,41 @@ pub fn total_bytes(inputs: &[Input]) -> Option<u64> {
 /// the tally's errors; what was read before them is kept.
 pub fn scan(input: &Input, catalog: &Catalog, progress: &Arc<Progress>, binary: bool) -> Tally {
     let name: Arc<str> = Arc::from(input.display_name());
-    let mut tally = Tally::default();
     let raw: Box<dyn Read + Send> = match input {
         Input::Stdin => Box::new(io::stdin()),
         Input::File(path) => match File::open(path) {
             Ok(file) => Box::new(file),
             Err(e) => {
+                let mut tally = Tally::default();
                 tally.errors.push(InputError { path: name.to_string(), error: describe(&e) });
+                progress.file_done();
                 return tally;
             }
         },
     };
+    let tally = scan_reader(raw, &name, catalog, progress, binary);
+    progress.file_done();
+    tally
+}
+
+/// Reads one stream to the end and returns its tally, as [`scan`] does for
+/// an input named `name`.
+pub fn scan_reader(
+    raw: Box<dyn Read + Send>,
+    name: &Arc<str>,
+    catalog: &Catalog,
+    progress: &Arc<Progress>,
+    binary: bool,
+) -> Tally {
+    let mut tally = Tally::default();
     let bytes = Arc::new(AtomicU64::new(0));
     let counted = Box::new(Counting {
         inner: raw,
         bytes: Arc::clone(&bytes),
         progress: Arc::clone(progress),
     });
-    let result = read_lines(counted, catalog, &name, binary, &mut tally);
+    let result = read_lines(counted, catalog, name, binary, &mut tally);
     tally.bytes = bytes.load(Ordering::Relaxed);
-    progress.file_done();
     if let Err(e) = result {
         tally.errors.push(InputError { path: name.to_string(), error: describe(&e) });
     }

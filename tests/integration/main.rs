@@ -5,5 +5,6 @@ mod ci;
 mod cli;
 mod fixtures;
 mod inputs;
+mod properties;
 mod report;
 mod util;
