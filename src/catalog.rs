@@ -384,16 +384,26 @@ struct KeySpans {
 #[derive(Deserialize)]
 struct IdSpan {
     id: toml::Spanned<String>,
+    category: Option<toml::Spanned<String>>,
 }
 
 #[derive(Deserialize)]
 struct CodeSpan {
     source: String,
     code: toml::Spanned<String>,
+    category: Option<toml::Spanned<String>>,
+    #[serde(default)]
+    rule: Vec<RuleSpan>,
+}
+
+#[derive(Deserialize)]
+struct RuleSpan {
+    category: Option<toml::Spanned<String>>,
 }
 
 /// Rejects a file that lists one key twice, naming the line of the second
-/// entry. Merging would otherwise let the later entry win silently.
+/// entry (merging would otherwise let the later entry win silently), or
+/// that names a category outside the fixed seven.
 fn check_duplicates(name: &str, text: &str) -> anyhow::Result<()> {
     let spans: KeySpans =
         toml::from_str(text).map_err(|e| anyhow::anyhow!("invalid catalog {name}: {e}"))?;
@@ -416,6 +426,22 @@ fn check_duplicates(name: &str, text: &str) -> anyhow::Result<()> {
     for (key, line) in keys {
         if let Some(first) = seen.insert(key.clone(), line) {
             bail!("invalid catalog {name}: line {line}: {key} is listed twice (first at line {first}); keep one entry");
+        }
+    }
+
+    let references = spans
+        .code
+        .iter()
+        .flat_map(|c| c.category.iter().chain(c.rule.iter().filter_map(|r| r.category.as_ref())))
+        .chain(spans.finding.iter().filter_map(|f| f.category.as_ref()));
+    for category in references {
+        if !CATEGORY_ORDER.contains(&category.get_ref().as_str()) {
+            bail!(
+                "invalid catalog {name}: line {}: key `category`: unknown category `{}`; use one of {}",
+                line_of(category.span()),
+                category.get_ref(),
+                CATEGORY_ORDER.join(", ")
+            );
         }
     }
     Ok(())

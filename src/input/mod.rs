@@ -37,6 +37,7 @@ impl Input {
 /// walked recursively in file-name order. Paths that cannot be opened are
 /// returned as errors; the rest are still read.
 pub fn expand(paths: &[PathBuf]) -> Expanded {
+    let mut walk_skipped = Vec::new();
     let mut inputs = Vec::new();
     let mut errors = Vec::new();
     if paths.is_empty() {
@@ -50,7 +51,7 @@ pub fn expand(paths: &[PathBuf]) -> Expanded {
         match std::fs::metadata(path) {
             Ok(meta) if meta.is_dir() => {
                 let (inputs_before, errors_before) = (inputs.len(), errors.len());
-                walk(path, &mut inputs, &mut errors);
+                walk(path, &mut inputs, &mut errors, &mut walk_skipped);
                 if inputs.len() == inputs_before && errors.len() == errors_before {
                     errors.push(InputError {
                         path: path.display().to_string(),
@@ -64,7 +65,8 @@ pub fn expand(paths: &[PathBuf]) -> Expanded {
             }
         }
     }
-    let (inputs, skipped) = remove_duplicates(inputs);
+    let (inputs, mut skipped) = remove_duplicates(inputs);
+    skipped.append(&mut walk_skipped);
     Expanded { inputs, errors, skipped }
 }
 
@@ -99,12 +101,24 @@ fn remove_duplicates(inputs: Vec<Input>) -> (Vec<Input>, Vec<Skipped>) {
     (kept, skipped)
 }
 
-fn walk(root: &Path, inputs: &mut Vec<Input>, errors: &mut Vec<InputError>) {
+fn walk(
+    root: &Path,
+    inputs: &mut Vec<Input>,
+    errors: &mut Vec<InputError>,
+    skipped: &mut Vec<Skipped>,
+) {
     let walker = walkdir::WalkDir::new(root).follow_links(true).sort_by_file_name();
     for entry in walker {
         match entry {
             Ok(entry) if entry.file_type().is_file() => inputs.push(Input::File(entry.into_path())),
-            Ok(_) => {}
+            Ok(entry) if entry.file_type().is_dir() => {}
+            // A FIFO inside a tree could block the scan forever; sockets and
+            // devices are not logs. Name them on the command line to read them.
+            Ok(entry) => skipped.push(Skipped {
+                path: entry.path().display().to_string(),
+                reason: "not a regular file (FIFO, socket or device); name it as a PATH to read it"
+                    .to_owned(),
+            }),
             Err(e) => {
                 let path = e
                     .path()

@@ -97,7 +97,7 @@ fn catalog_unknown_category_fails() {
     assert_eq!(
         stderr_lines(&output),
         [format!(
-            "miniapp-triage: invalid catalog {catalog}: code agora 904: unknown category \
+            "miniapp-triage: invalid catalog {catalog}: line 6: key `category`: unknown category \
              `elsewhere`; use one of rejoin, service, usage, network, media, unknown, none"
         )]
     );

@@ -350,3 +350,47 @@ fn gigabyte_line_keeps_memory_bounded() {
     assert_eq!(code_group(&report, "agora", "904")["events"], 1);
     assert_eq!(code_group(&report, "agora", "905")["events"], 1);
 }
+
+#[test]
+fn fifo_in_tree_is_skipped_not_read() {
+    let dir = open_temp_dir();
+    write_file(dir.path(), "app.log", LINE_904);
+    let fifo = dir.path().join("pipe");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+
+    // Without a writer, opening the FIFO would block for ever.
+    let output = triage()
+        .args(["--format", "json"])
+        .arg(dir.path())
+        .timeout(std::time::Duration::from_secs(20))
+        .output()
+        .unwrap();
+    let report = parse_json(&output);
+
+    assert_eq!(status(&output), 1);
+    assert_eq!(report["total_events"], 1);
+    assert_eq!(
+        report["scanned"]["skipped"],
+        json!([{
+            "path": path_str(&fifo),
+            "reason": "not a regular file (FIFO, socket or device); name it as a PATH to read it"
+        }])
+    );
+}
+
+#[test]
+fn invalid_utf8_in_reason_is_replaced() {
+    let dir = open_temp_dir();
+    let path = write_file(
+        dir.path(),
+        "mixed.log",
+        b"{\"code\":431,\"reason\":\"invalid \xff\xfe uid\"}\n",
+    );
+
+    let (code, report) = json_report(&[path_str(&path)]);
+
+    assert_eq!(code, 1);
+    let reason = &code_group(&report, "agora", "431")["reasons"][0];
+    assert_eq!(reason["example"], "invalid \u{FFFD}\u{FFFD} uid");
+}
