@@ -394,3 +394,47 @@ fn invalid_utf8_in_reason_is_replaced() {
     let reason = &code_group(&report, "agora", "431")["reasons"][0];
     assert_eq!(reason["example"], "invalid \u{FFFD}\u{FFFD} uid");
 }
+
+#[test]
+fn utf16_without_bom_is_detected() {
+    let dir = open_temp_dir();
+    let text = "客户端 error: 904, reason: websocket disconnected\r\n{\"code\":905,\"reason\":\"connect websocket failed\"}\r\n";
+    let le: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    let be: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
+    let le_path = write_file(dir.path(), "le.log", le);
+    let be_path = write_file(dir.path(), "be.log", be);
+
+    for path in [le_path, be_path] {
+        let (code, report) = json_report(&[path_str(&path)]);
+        assert_eq!(code, 1, "exit status for {}", path.display());
+        assert_eq!(report["total_events"], 2, "events in {}", path.display());
+        assert_eq!(report["scanned"]["skipped"], json!([]));
+    }
+}
+
+#[test]
+fn symlink_loop_is_reported_not_followed() {
+    let dir = open_temp_dir();
+    let logs = dir.path().join("logs");
+    std::fs::create_dir(&logs).unwrap();
+    write_file(&logs, "app.log", LINE_904);
+    std::os::unix::fs::symlink(".", logs.join("self")).unwrap();
+
+    let output = triage()
+        .args(["--format", "json"])
+        .arg(&logs)
+        .timeout(std::time::Duration::from_secs(20))
+        .output()
+        .unwrap();
+    let report = parse_json(&output);
+
+    assert_eq!(status(&output), 2);
+    assert_eq!(report["total_events"], 1);
+    assert_eq!(
+        report["errors"],
+        json!([{
+            "path": path_str(&logs.join("self")),
+            "error": format!("symbolic link loop back to {}; not followed", logs.display())
+        }])
+    );
+}
