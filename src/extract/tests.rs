@@ -487,3 +487,11 @@ fn halves_scanned_at_once_match_sequential() {
     assert_eq!(parallel.len(), sequential.len());
     assert!(parallel == sequential, "parallel hits differ from sequential ones");
 }
+
+#[test]
+fn key_and_value_across_a_structure_do_not_pair() {
+    // Found by fuzzing: the emptied `[]` used to join `code` and `:3`.
+    check("code[]:3'reason:", &[]);
+    check("code {\"a\":1} = 904 reason=x", &[]);
+    assert_eq!(reasons("request:fail timeout {\"a\":1} trailing"), ["request:fail timeout"]);
+}

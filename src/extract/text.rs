@@ -63,12 +63,12 @@ static APP_FAILED: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 static API_FAIL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"(?-u:\b)(?P<api>[a-z][A-Za-z0-9]*):fail(?-u:\b)[^"'}\]\n]*"#)
+    Regex::new(r#"(?-u:\b)(?P<api>[a-z][A-Za-z0-9]*):fail(?-u:\b)[^"'{}\[\]\n\x01]*"#)
         .expect("api failure pattern is valid")
 });
 
 static SOCKET_EXCEPTION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"(?-u:\b)exception on[A-Z][A-Za-z]* fail(?-u:\b)[^"'}\]\n]*"#)
+    Regex::new(r#"(?-u:\b)exception on[A-Z][A-Za-z]* fail(?-u:\b)[^"'}\]\n\x01]*"#)
         .expect("socket exception pattern is valid")
 });
 
@@ -312,7 +312,7 @@ impl Scan<'_> {
         out.push(Hit::Event(Event {
             source,
             code: normalise_code(code),
-            reason: reason.trim().to_owned(),
+            reason: reason.split(BLANK as char).next().unwrap_or_default().trim().to_owned(),
             count: self.count,
             context: context.clone(),
         }));
@@ -381,16 +381,22 @@ fn read_value(text: &str, equals: bool) -> (String, usize) {
         return (value, end);
     }
     let stop = if equals { NEXT_EQ.find(text) } else { NEXT_COLON.find(text) }
-        .map_or(text.len(), |m| m.start());
+        .map_or(text.len(), |m| m.start())
+        .min(text.find(BLANK as char).unwrap_or(text.len()));
     let value = text[..stop].trim().trim_end_matches([',', ';', '|', '}', ')']).trim_end();
     (value.to_owned(), stop)
 }
 
-/// Replaces `start..end` with spaces, keeping the byte length.
+/// The byte that replaces text a rule has already explained. It is not
+/// whitespace, so a key on one side and a value on the other of a blanked
+/// structure (`code[]:3`) do not join into a pair, and values end at it.
+const BLANK: u8 = 0x01;
+
+/// Replaces `start..end` with [`BLANK`], keeping the byte length.
 fn blank(bytes: &mut [u8], start: usize, end: usize) {
     let end = end.min(bytes.len());
     if start < end {
-        bytes[start..end].fill(b' ');
+        bytes[start..end].fill(BLANK);
     }
 }
 
