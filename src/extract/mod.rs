@@ -122,6 +122,21 @@ fn decode_line(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// Walks `hits` in order: a zoned, non-UTC time sets `last_offset`, and a
+/// local time takes it as its assumed offset.
+fn assign_offsets(hits: &mut [Hit], last_offset: &mut Option<i64>) {
+    for hit in hits {
+        let context = hit.context_mut();
+        match &context.time {
+            Some(stamp @ Stamp::Zoned(text)) if !text.ends_with('Z') => {
+                *last_offset = stamp.offset_minutes();
+            }
+            Some(Stamp::Local(_)) => context.assumed_offset = *last_offset,
+            _ => {}
+        }
+    }
+}
+
 /// A line kept for time look-back, with its time once it was looked for.
 #[derive(Default)]
 struct RecentLine {
@@ -283,16 +298,7 @@ impl<'c> Scanner<'c> {
         }
         // The second half did not know the offsets the first half saw.
         let mut last_offset = self.last_offset;
-        for hit in &mut other_hits {
-            let context = hit.context_mut();
-            match &context.time {
-                Some(stamp @ Stamp::Zoned(text)) if !text.ends_with('Z') => {
-                    last_offset = stamp.offset_minutes();
-                }
-                Some(Stamp::Local(_)) => context.assumed_offset = last_offset,
-                _ => {}
-            }
-        }
+        assign_offsets(&mut other_hits, &mut last_offset);
         out.append(&mut other_hits);
         other.last_offset = last_offset;
         *self = other;
@@ -326,16 +332,7 @@ impl<'c> Scanner<'c> {
     /// one seen, so that a Java log's local time orders correctly against
     /// `+08:00` times from the same input.
     fn assume_offsets(&mut self, hits: &mut [Hit]) {
-        for hit in hits {
-            let context = hit.context_mut();
-            match &context.time {
-                Some(stamp @ Stamp::Zoned(text)) if !text.ends_with('Z') => {
-                    self.last_offset = stamp.offset_minutes();
-                }
-                Some(Stamp::Local(_)) => context.assumed_offset = self.last_offset,
-                _ => {}
-            }
-        }
+        assign_offsets(hits, &mut self.last_offset);
     }
 
     /// Keeps the raw bytes of a line for time look-back; they are decoded
