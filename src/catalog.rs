@@ -123,7 +123,7 @@ struct CatalogFile {
     finding: Vec<FindingEntry>,
 }
 
-/// How one event is classified.
+/// The classification of one event.
 pub struct Class<'a> {
     pub category: &'a str,
     /// The catalog entry, or `None` for a code the catalog does not list.

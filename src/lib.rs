@@ -176,7 +176,7 @@ pub fn scan_all(
         .build()
         .context("cannot start the scanning threads")?;
     // Inputs are scanned in batches and each batch is merged before the
-    // next starts, so memory holds one batch of tallies however many files
+    // next starts, so memory contains one batch of tallies however many files
     // there are.
     let mut total = Tally::default();
     for batch in inputs.chunks(MERGE_BATCH) {

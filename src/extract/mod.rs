@@ -23,7 +23,7 @@ use serde::Serialize;
 use crate::catalog::Catalog;
 use time::Stamp;
 
-/// Where a code comes from.
+/// The origin of a code.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize,
 )]
@@ -57,7 +57,7 @@ impl Source {
     }
 }
 
-/// Who and where, as far as the record tells.
+/// The line, time, user and page of a record, as far as it states them.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Context {
     /// Line number of the record (1-based).
@@ -268,7 +268,7 @@ impl<'c> Scanner<'c> {
 
     /// Scans a chunk like [`Scanner::chunk`], splitting a large one in two
     /// halves scanned at once on the rayon pool. The second half starts
-    /// from a fresh scanner that knows the lines before it; its hits are
+    /// from a fresh scanner given the lines before it; its hits are
     /// kept when the first half ends with nothing open, which makes the
     /// result identical to a sequential scan, and scanned again otherwise.
     pub fn chunk_parallel(&mut self, chunk: &[u8], first_line: u64, out: &mut Vec<Hit>) -> u64 {

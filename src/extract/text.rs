@@ -98,7 +98,7 @@ pub fn normalise_code(code: &str) -> String {
 /// A component a line names: `live-pusher` or `live-player` (also inside
 /// names such as `onPusherStateChange`), or only one of their event names
 /// (`statechange`, `netstatus`, `binderror`), which leaves the component to
-/// be told from the code.
+/// be decided by the code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Component {
     Named(Source),
