@@ -212,9 +212,16 @@ impl Catalog {
             }
         }
         for finding in &file.finding {
-            Regex::new(&finding.pattern).with_context(|| {
+            let regex = Regex::new(&finding.pattern).with_context(|| {
                 format!("finding {}: invalid pattern `{}`", finding.id, finding.pattern)
             })?;
+            if regex.is_match("") {
+                bail!(
+                    "finding {}: pattern `{}` matches empty text, so it would match every line; make it require some text",
+                    finding.id,
+                    finding.pattern
+                );
+            }
         }
         let finding_set = RegexSet::new(file.finding.iter().map(|f| &f.pattern))
             .context("invalid finding pattern")?;

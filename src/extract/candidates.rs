@@ -88,12 +88,16 @@ impl Candidates {
                 // earliest-ending match (cheaper than its start), or where
                 // the opener starts.
                 let inside = match index {
-                    0 => self.events.shortest_match_at(chunk, pos).map(|end| end - 1),
+                    0 => self.events.shortest_match_at(chunk, pos).map(|end| end.saturating_sub(1)),
                     1 => match &self.findings {
-                        Some(findings) => findings.shortest_match_at(chunk, pos).map(|end| end - 1),
+                        Some(findings) => {
+                            findings.shortest_match_at(chunk, pos).map(|end| end.saturating_sub(1))
+                        }
                         None => None,
                     },
-                    _ => self.openers.shortest_match_at(chunk, pos).map(|end| end - 1),
+                    _ => {
+                        self.openers.shortest_match_at(chunk, pos).map(|end| end.saturating_sub(1))
+                    }
                 };
                 *slot = Some(inside.map(|at| line_start(chunk, at.max(pos), pos)));
             }

@@ -495,3 +495,13 @@ fn key_and_value_across_a_structure_do_not_pair() {
     check("code {\"a\":1} = 904 reason=x", &[]);
     assert_eq!(reasons("request:fail timeout {\"a\":1} trailing"), ["request:fail timeout"]);
 }
+
+#[test]
+fn many_keys_on_one_line_stay_linear() {
+    // Each key used to search the whole line before it for a component.
+    let line = "code: 904, reason: x ".repeat(20_000);
+    let start = std::time::Instant::now();
+    let found = events(&line);
+    assert_eq!(found.len(), 20_000);
+    assert!(start.elapsed() < std::time::Duration::from_secs(10), "took {:?}", start.elapsed());
+}

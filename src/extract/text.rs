@@ -108,21 +108,27 @@ pub enum Component {
 /// Returns the component named last in `text`, or `Either` when the text
 /// has only an event name.
 pub fn component_hint(text: &str) -> Option<Component> {
-    let mut either = false;
-    let mut named = None;
-    for caps in COMPONENT.captures_iter(text) {
-        match caps.name("a") {
-            Some(word) if word.as_str().eq_ignore_ascii_case("pusher") => {
-                named = Some(Source::LivePusher)
-            }
-            Some(_) => named = Some(Source::LivePlayer),
-            None => either = true,
+    let mentions: Vec<(usize, Component)> =
+        COMPONENT.captures_iter(text).filter_map(|caps| Some((0, mention(&caps)?))).collect();
+    hint_from(&mentions)
+}
+
+/// The component one match of `COMPONENT` names.
+fn mention(caps: &regex::Captures<'_>) -> Option<Component> {
+    match caps.name("a") {
+        Some(word) if word.as_str().eq_ignore_ascii_case("pusher") => {
+            Some(Component::Named(Source::LivePusher))
         }
+        Some(_) => Some(Component::Named(Source::LivePlayer)),
+        None => caps.name("b").map(|_| Component::Either),
     }
-    match named {
-        Some(source) => Some(Component::Named(source)),
-        None => either.then_some(Component::Either),
-    }
+}
+
+/// The last named component among `mentions`, or `Either` when they are
+/// only event names.
+fn hint_from(mentions: &[(usize, Component)]) -> Option<Component> {
+    let named = mentions.iter().rev().find(|(_, c)| matches!(c, Component::Named(_)));
+    named.or(mentions.last()).map(|&(_, c)| c)
 }
 
 impl Component {
@@ -252,6 +258,12 @@ impl Scan<'_> {
         out: &mut Vec<Hit>,
     ) -> usize {
         let keys: Vec<_> = CODE_KEY.captures_iter(text).collect();
+        // Component mentions, found once: looking again before every key
+        // made a line with many keys quadratic.
+        let mentions: Vec<(usize, Component)> = COMPONENT
+            .captures_iter(text)
+            .filter_map(|caps| Some((caps.get(0)?.end(), mention(&caps)?)))
+            .collect();
         let mut events = 0;
         for (i, caps) in keys.iter().enumerate() {
             let whole = caps.get(0).expect("match");
@@ -266,7 +278,8 @@ impl Scan<'_> {
             let code = &caps["num"];
             let reason = find_value(segment, "reason");
             let message = find_value(segment, "message");
-            let component = component_hint(&text[..whole.start()]).or(hint);
+            let before = mentions.partition_point(|&(end, _)| end <= whole.start());
+            let component = hint_from(&mentions[..before]).or(hint);
 
             let (source, reason, used) = match (key, reason, message, component) {
                 ("code" | "error", Some((r, used)), _, _) => (Source::Agora, r, used),

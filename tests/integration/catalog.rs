@@ -151,3 +151,20 @@ fn catalog_missing_file_fails() {
         )]
     );
 }
+
+#[test]
+fn catalog_finding_matching_empty_text_fails() {
+    let dir = open_temp_dir();
+    let text = "version = 1\n[[finding]]\nid = \"f\"\ncategory = \"usage\"\npattern = 'x?'\nmeaning = { en = \"m\", zh = \"m\" }\nfix = { en = \"f\", zh = \"f\" }\n";
+    let catalog = catalog_file(dir.path(), text);
+
+    let output = triage().args(["--catalog", &catalog, "fixtures/app-lines.log"]).output().unwrap();
+
+    assert_eq!(status(&output), 2);
+    assert_eq!(
+        stderr_lines(&output),
+        [format!(
+            "miniapp-triage: invalid catalog {catalog}: finding f: pattern `x?` matches empty text, so it would match every line; make it require some text"
+        )]
+    );
+}
