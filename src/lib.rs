@@ -104,14 +104,20 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     report.verdict = cli.fail_on.judge(&report);
     write_reports(&cli, &report, &catalog, lang)?;
 
-    match cli.format {
-        Format::Json => report.write_json(&mut stdout)?,
+    let written = match cli.format {
+        Format::Json => report.write_json(&mut stdout),
         Format::Text => {
             let options = TextOptions { lang, color: cli::resolve_color(cli.color) };
-            stdout.write_all(report::render_text(&report, &options).as_bytes())?;
+            stdout.write_all(report::render_text(&report, &options).as_bytes())
         }
     }
-    stdout.flush()?;
+    .and_then(|()| stdout.flush());
+    // A reader that stopped early (`| head`) is not an error, and the exit
+    // status still reports the inputs and the policy.
+    match written {
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
+        result => result.context("cannot write the report to standard output")?,
+    }
     let status = if !report.errors.is_empty() {
         EXIT_ERROR
     } else if report.verdict.failed {
