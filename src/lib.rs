@@ -35,6 +35,9 @@ use progress::Progress;
 use report::{Report, TextOptions};
 use tally::Tally;
 
+/// The most scanning threads `--threads` accepts.
+const MAX_THREADS: usize = 256;
+
 /// Inputs scanned in parallel before their tallies are merged.
 const MERGE_BATCH: usize = 64;
 
@@ -76,6 +79,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         );
     }
     ensure_distinct_report_paths(&cli)?;
+    if let Some(threads) = cli.threads.filter(|&n| n > MAX_THREADS) {
+        anyhow::bail!(
+            "--threads {threads} is more than {MAX_THREADS}; use 0 for one thread per CPU"
+        );
+    }
     let baseline = cli.baseline.as_deref().map(Baseline::load).transpose()?;
 
     let expanded = input::expand(&cli.paths);

@@ -20,7 +20,7 @@ fn catalog() -> &'static Catalog {
 fuzz_target!(|data: &[u8]| {
     let name: Arc<str> = Arc::from("fuzz");
     let reader = Box::new(Cursor::new(data.to_vec()));
-    let tally = scan_reader(reader, &name, catalog(), &Progress::hidden(), true);
+    let tally = scan_reader(reader, &name, catalog(), &Progress::hidden(), true, None);
     let report = Report::build(&tally, catalog(), Lang::En);
     let mut json = Vec::new();
     report.write_json(&mut json).expect("writing to memory does not fail");

@@ -151,7 +151,7 @@ impl RecentLine {
 }
 
 /// Chunks at least this large are scanned in two halves at once.
-const PARALLEL_CHUNK_BYTES: usize = 1 << 20;
+const PARALLEL_CHUNK_BYTES: usize = 256 << 10;
 
 /// Lines looked back through for the time of a line that has none.
 const RECENT_LINES: usize = 8;

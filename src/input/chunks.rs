@@ -16,16 +16,59 @@ pub struct Chunk<'a> {
     pub truncated: bool,
 }
 
+/// Chunks handed to the scanner are at most this long, so the hits found in
+/// one chunk, which wait for it to end, stay few even in logs where every
+/// line is an event.
+const MAX_CHUNK_BYTES: usize = 1 << 20;
+
+/// The smallest read buffer, for small inputs.
+const MIN_BUFFER_BYTES: usize = 64 << 10;
+
 /// Reads `reader` to the end and calls `each` with every chunk in order.
-pub fn for_each_chunk(reader: &mut dyn Read, mut each: impl FnMut(Chunk<'_>)) -> io::Result<()> {
-    read_chunks(reader, MAX_LINE_BYTES, &mut each)
+/// `size_hint` is the input's size when known: a small input gets a small
+/// buffer, which grows to [`MAX_LINE_BYTES`] when a line needs it.
+pub fn for_each_chunk(
+    reader: &mut dyn Read,
+    size_hint: Option<u64>,
+    mut each: impl FnMut(Chunk<'_>),
+) -> io::Result<()> {
+    let initial = size_hint.map_or(MAX_LINE_BYTES, |size| {
+        usize::try_from(size)
+            .unwrap_or(MAX_LINE_BYTES)
+            .saturating_add(1)
+            .clamp(MIN_BUFFER_BYTES, MAX_LINE_BYTES)
+    });
+    read_chunks(reader, initial, MAX_LINE_BYTES, &mut each)
+}
+
+/// Calls `each` with `lines`, whole lines, in pieces of at most
+/// [`MAX_CHUNK_BYTES`] that end at line ends (a longer line is one piece).
+fn emit(lines: &[u8], each: &mut dyn FnMut(Chunk<'_>)) {
+    let mut start = 0;
+    while start < lines.len() {
+        let limit = (start + MAX_CHUNK_BYTES).min(lines.len());
+        let end = if limit == lines.len() {
+            limit
+        } else {
+            match memchr::memrchr(b'\n', &lines[start..limit]) {
+                Some(i) => start + i + 1,
+                None => {
+                    memchr::memchr(b'\n', &lines[limit..]).map_or(lines.len(), |i| limit + i + 1)
+                }
+            }
+        };
+        each(Chunk { bytes: &lines[start..end], truncated: false });
+        start = end;
+    }
 }
 
 fn read_chunks(
     reader: &mut dyn Read,
-    capacity: usize,
+    initial: usize,
+    max: usize,
     each: &mut dyn FnMut(Chunk<'_>),
 ) -> io::Result<()> {
+    let mut capacity = initial;
     let mut buf = vec![0u8; capacity];
     let mut filled = 0;
     let mut eof = false;
@@ -39,7 +82,7 @@ fn read_chunks(
                     // The whole lines read before the error are still
                     // scanned; the line the error cut short is not.
                     if let Some(last) = memchr::memrchr(b'\n', &buf[..filled]) {
-                        each(Chunk { bytes: &buf[..=last], truncated: false });
+                        emit(&buf[..=last], each);
                     }
                     return Err(e);
                 }
@@ -50,13 +93,18 @@ fn read_chunks(
         }
         match memchr::memrchr(b'\n', &buf[..filled]) {
             Some(last) => {
-                each(Chunk { bytes: &buf[..=last], truncated: false });
+                emit(&buf[..=last], each);
                 buf.copy_within(last + 1..filled, 0);
                 filled -= last + 1;
             }
             None if eof => {
-                each(Chunk { bytes: &buf[..filled], truncated: false });
+                emit(&buf[..filled], each);
                 filled = 0;
+            }
+            None if capacity < max => {
+                // A line longer than the buffer: grow it before cutting.
+                capacity = (capacity * 2).min(max);
+                buf.resize(capacity, 0);
             }
             None => {
                 each(Chunk { bytes: &buf[..filled], truncated: true });
@@ -92,7 +140,7 @@ mod tests {
 
     fn chunks(data: &[u8], capacity: usize) -> Vec<(String, bool)> {
         let mut out = Vec::new();
-        read_chunks(&mut &data[..], capacity, &mut |chunk: Chunk<'_>| {
+        read_chunks(&mut &data[..], capacity, capacity, &mut |chunk: Chunk<'_>| {
             out.push((String::from_utf8_lossy(chunk.bytes).into_owned(), chunk.truncated));
         })
         .unwrap();
@@ -109,6 +157,27 @@ mod tests {
     fn long_line_is_cut_and_rest_skipped() {
         let got = chunks(b"0123456789abc\nnext\n", 8);
         assert_eq!(got, [("01234567".into(), true), ("next\n".into(), false)]);
+    }
+
+    #[test]
+    fn small_buffer_grows_for_a_long_line() {
+        let mut out = Vec::new();
+        read_chunks(&mut &b"0123456789abc\nnext\n"[..], 4, 32, &mut |chunk: Chunk<'_>| {
+            out.push((String::from_utf8_lossy(chunk.bytes).into_owned(), chunk.truncated));
+        })
+        .unwrap();
+        assert_eq!(out.concat_lines(), "0123456789abc\nnext\n");
+        assert!(out.iter().all(|(_, truncated)| !truncated));
+    }
+
+    trait ConcatLines {
+        fn concat_lines(&self) -> String;
+    }
+
+    impl ConcatLines for Vec<(String, bool)> {
+        fn concat_lines(&self) -> String {
+            self.iter().map(|(text, _)| text.as_str()).collect()
+        }
     }
 
     #[test]
@@ -140,9 +209,10 @@ mod error_tests {
     #[test]
     fn error_keeps_whole_lines_only() {
         let mut seen = Vec::new();
-        let result = read_chunks(&mut Failing(b"one\ntwo\nthr"), 64, &mut |chunk: Chunk<'_>| {
-            seen.push(String::from_utf8_lossy(chunk.bytes).into_owned());
-        });
+        let result =
+            read_chunks(&mut Failing(b"one\ntwo\nthr"), 64, 64, &mut |chunk: Chunk<'_>| {
+                seen.push(String::from_utf8_lossy(chunk.bytes).into_owned());
+            });
         assert!(result.is_err());
         assert_eq!(seen, ["one\ntwo\n"]);
     }

@@ -194,7 +194,11 @@ pub fn scan(input: &Input, catalog: &Catalog, progress: &Arc<Progress>, binary: 
             }
         },
     };
-    let tally = scan_reader(raw, &name, catalog, progress, binary);
+    let size_hint = match input {
+        Input::File(path) => std::fs::metadata(path).ok().filter(|m| m.is_file()).map(|m| m.len()),
+        Input::Stdin => None,
+    };
+    let tally = scan_reader(raw, &name, catalog, progress, binary, size_hint);
     progress.file_done();
     tally
 }
@@ -207,6 +211,7 @@ pub fn scan_reader(
     catalog: &Catalog,
     progress: &Arc<Progress>,
     binary: bool,
+    size_hint: Option<u64>,
 ) -> Tally {
     let mut tally = Tally::default();
     let bytes = Arc::new(AtomicU64::new(0));
@@ -215,7 +220,7 @@ pub fn scan_reader(
         bytes: Arc::clone(&bytes),
         progress: Arc::clone(progress),
     });
-    let result = read_lines(counted, catalog, name, binary, &mut tally);
+    let result = read_lines(counted, catalog, name, binary, size_hint, &mut tally);
     tally.bytes = bytes.load(Ordering::Relaxed);
     if let Err(e) = result {
         tally.errors.push(InputError { path: name.to_string(), error: describe(&e) });
@@ -228,10 +233,14 @@ fn read_lines(
     catalog: &Catalog,
     name: &Arc<str>,
     binary: bool,
+    size_hint: Option<u64>,
     tally: &mut Tally,
 ) -> io::Result<()> {
     tally.files = 1;
     let decoded = decode::decode(raw)?;
+    // Decompressed or transcoded text has no size known in advance.
+    let plain = !decoded.gzip && matches!(decoded.detected, Detected::Utf8 | Detected::Binary);
+    let size_hint = size_hint.filter(|_| plain);
     if decoded.detected == Detected::Binary && !binary {
         tally.skipped.push(Skipped {
             path: name.to_string(),
@@ -244,7 +253,7 @@ fn read_lines(
     let mut scanner = Scanner::new(catalog);
     let mut hits = Vec::new();
     let mut lines = 0;
-    let result = chunks::for_each_chunk(&mut reader, |chunk| {
+    let result = chunks::for_each_chunk(&mut reader, size_hint, |chunk| {
         if chunk.truncated {
             tally.long_lines += 1;
         }

@@ -30,7 +30,7 @@ fn fixtures() -> &'static [Vec<u8>] {
 
 fn tally_of(bytes: Vec<u8>) -> Tally {
     let name: Arc<str> = Arc::from("input");
-    scan_reader(Box::new(Cursor::new(bytes)), &name, catalog(), &Progress::hidden(), true)
+    scan_reader(Box::new(Cursor::new(bytes)), &name, catalog(), &Progress::hidden(), true, None)
 }
 
 /// Events per (source, code, category) and findings per id, sorted.
