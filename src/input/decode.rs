@@ -35,16 +35,42 @@ pub struct Decoded {
 
 /// Wraps `raw` in whatever decoding its first bytes call for.
 pub fn decode(raw: Box<dyn Read + Send>) -> io::Result<Decoded> {
-    let (sample, rest) = take_sample(raw)?;
-    if sample.starts_with(&[0x1f, 0x8b]) {
+    let (mut sample, mut rest) = take_sample(raw)?;
+    let mut gzip = false;
+    // A rotated log is sometimes compressed twice; deeper nesting is not
+    // a log.
+    for _ in 0..MAX_GZIP_LAYERS {
+        if !sample.starts_with(&[0x1f, 0x8b]) {
+            break;
+        }
         let unzipped: Box<dyn Read + Send> =
             Box::new(MultiGzDecoder::new(Cursor::new(sample).chain(rest)));
-        let (sample, rest) = take_sample(unzipped)?;
-        let mut decoded = decode_text(sample, rest);
-        decoded.gzip = true;
-        return Ok(decoded);
+        (sample, rest) = take_sample(unzipped)?;
+        gzip = true;
     }
-    Ok(decode_text(sample, rest))
+    if let Some(format) = other_compression(&sample) {
+        return Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            format!("{format}-compressed file; decompress it first"),
+        ));
+    }
+    let mut decoded = decode_text(sample, rest);
+    decoded.gzip = gzip;
+    Ok(decoded)
+}
+
+/// Gzip layers opened before the text is expected.
+const MAX_GZIP_LAYERS: usize = 3;
+
+/// Names a compression format this tool does not read, from its magic bytes.
+fn other_compression(sample: &[u8]) -> Option<&'static str> {
+    const MAGIC: [(&[u8], &str); 4] = [
+        (b"BZh", "bzip2"),
+        (b"\xFD7zXZ\x00", "xz"),
+        (b"\x28\xB5\x2F\xFD", "zstd"),
+        (b"PK\x03\x04", "zip"),
+    ];
+    MAGIC.iter().find(|(magic, _)| sample.starts_with(magic)).map(|&(_, name)| name)
 }
 
 /// Reads the first bytes for detection. A read error inside the sample
@@ -106,7 +132,12 @@ pub fn detect(sample: &[u8]) -> Detected {
         return Detected::Utf16Be;
     }
     if memchr::memchr(0, sample).is_some() {
-        return utf16_without_bom(sample).unwrap_or(Detected::Binary);
+        if let Some(utf16) = utf16_without_bom(sample) {
+            return utf16;
+        }
+        if looks_binary(sample) {
+            return Detected::Binary;
+        }
     }
     match std::str::from_utf8(sample) {
         Ok(_) => Detected::Utf8,
@@ -126,13 +157,27 @@ fn utf16_without_bom(sample: &[u8]) -> Option<Detected> {
     }
     let even = sample.iter().step_by(2).filter(|&&b| b == 0).count();
     let odd = sample.iter().skip(1).step_by(2).filter(|&&b| b == 0).count();
-    if odd * 10 >= pairs * 7 && even * 10 <= pairs {
+    // Chinese text has few NUL bytes, but all on one side of each pair.
+    if odd * 10 >= pairs * 3 && even * 10 <= pairs {
         Some(Detected::Utf16Le)
-    } else if even * 10 >= pairs * 7 && odd * 10 <= pairs {
+    } else if even * 10 >= pairs * 3 && odd * 10 <= pairs {
         Some(Detected::Utf16Be)
     } else {
         None
     }
+}
+
+/// Returns true for bytes that are not text apart from NULs: more than one
+/// in a hundred of the other bytes are control characters other than tab,
+/// line feed, carriage return and escape. A log with a block of NULs (left
+/// by `copytruncate` or a crash) is still text.
+fn looks_binary(sample: &[u8]) -> bool {
+    let others = sample.iter().filter(|&&b| b != 0).count();
+    let controls = sample
+        .iter()
+        .filter(|&&b| matches!(b, 0x01..=0x08 | 0x0B | 0x0C | 0x0E..=0x1A | 0x1C..=0x1F | 0x7F))
+        .count();
+    controls * 100 > others
 }
 
 /// Returns true when the sample decodes as GB18030 without errors, not
@@ -167,6 +212,21 @@ mod tests {
         let be: Vec<u8> = "code=904 reason=x\n".encode_utf16().flat_map(u16::to_be_bytes).collect();
         assert_eq!(detect(&le), Detected::Utf16Le);
         assert_eq!(detect(&be), Detected::Utf16Be);
+    }
+
+    #[test]
+    fn nul_block_before_text_is_text() {
+        let mut sample = vec![0u8; 4096];
+        sample.extend_from_slice("error: 905, reason: b\n".repeat(10).as_bytes());
+        assert_eq!(detect(&sample), Detected::Utf8);
+    }
+
+    #[test]
+    fn chinese_utf16_without_bom() {
+        let text = "2024-03-04 10:00:01 客户端加入频道失败，网络连接已断开，请检查网络设置后重试\n"
+            .repeat(20);
+        let le: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        assert_eq!(detect(&le), Detected::Utf16Le);
     }
 
     #[test]

@@ -438,3 +438,43 @@ fn symlink_loop_is_reported_not_followed() {
         }])
     );
 }
+
+#[test]
+fn other_compression_is_an_input_error() {
+    let dir = open_temp_dir();
+    let path = write_file(dir.path(), "app.log.bz2", b"BZh91AY&SY\x12\x34\x56\x78");
+
+    let (code, report) = json_report(&[path_str(&path)]);
+
+    assert_eq!(code, 2);
+    assert_eq!(
+        report["errors"],
+        json!([{ "path": path_str(&path), "error": "bzip2-compressed file; decompress it first" }])
+    );
+}
+
+#[test]
+fn gzip_of_gzip_is_read() {
+    let dir = open_temp_dir();
+    let twice = gzip(&gzip(format!("{LINE_904}{LINE_905}").as_bytes()));
+    let path = write_file(dir.path(), "app.log.gz.gz", twice);
+
+    let (code, report) = json_report(&[path_str(&path)]);
+
+    assert_eq!(code, 1);
+    assert_eq!(report["total_events"], 2);
+}
+
+#[test]
+fn nul_block_before_log_is_still_read() {
+    let dir = open_temp_dir();
+    let mut bytes = vec![0u8; 4096];
+    bytes.extend_from_slice(LINE_905.repeat(10).as_bytes());
+    let path = write_file(dir.path(), "truncated-copy.log", bytes);
+
+    let (code, report) = json_report(&[path_str(&path)]);
+
+    assert_eq!(code, 1);
+    assert_eq!(report["total_events"], 10);
+    assert_eq!(report["scanned"]["skipped"], json!([]));
+}
