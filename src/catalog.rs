@@ -360,13 +360,7 @@ impl Catalog {
 }
 
 fn parse(name: &str, text: &str) -> anyhow::Result<CatalogFile> {
-    let file: CatalogFile = toml::from_str(text).map_err(|e| {
-        let message = e.to_string();
-        anyhow::anyhow!(
-            "invalid catalog {name}: {}; run --print-catalog for the expected format",
-            message.trim_end()
-        )
-    })?;
+    let file: CatalogFile = toml::from_str(text).map_err(|e| toml_error(name, text, &e))?;
     check_duplicates(name, text)?;
     if file.version != 1 {
         bail!(
@@ -375,6 +369,22 @@ fn parse(name: &str, text: &str) -> anyhow::Result<CatalogFile> {
         );
     }
     Ok(file)
+}
+
+/// Turns a TOML error into one line: the file, the line and column, and
+/// the message, without the source snippet (which would print the
+/// catalog's own text, control characters included, to the terminal).
+fn toml_error(name: &str, text: &str, error: &toml::de::Error) -> anyhow::Error {
+    let message = error.message().trim_end().replace('\n', " ");
+    let place = error.span().map_or(String::new(), |span| {
+        let before = &text[..span.start.min(text.len())];
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        format!("line {line}, column {column}: ")
+    });
+    anyhow::anyhow!(
+        "invalid catalog {name}: {place}{message}; run --print-catalog for the expected format"
+    )
 }
 
 /// The keys of a catalog file with their positions, for error messages.
@@ -412,8 +422,7 @@ struct RuleSpan {
 /// entry (merging would otherwise let the later entry win silently), or
 /// that names a category outside the fixed seven.
 fn check_duplicates(name: &str, text: &str) -> anyhow::Result<()> {
-    let spans: KeySpans =
-        toml::from_str(text).map_err(|e| anyhow::anyhow!("invalid catalog {name}: {e}"))?;
+    let spans: KeySpans = toml::from_str(text).map_err(|e| toml_error(name, text, &e))?;
     let line_of = |span: std::ops::Range<usize>| text[..span.start].matches('\n').count() + 1;
     let keys =
         spans

@@ -68,7 +68,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 "code `{code}` is not in the catalog; run --print-catalog to list the known codes"
             )
         })?;
-        stdout.write_all(text.as_bytes())?;
+        // Catalog text from --catalog is printed with control characters escaped.
+        for line in text.lines() {
+            writeln!(stdout, "{}", report::escape_text(line))?;
+        }
         return Ok(ExitCode::from(EXIT_OK));
     }
 

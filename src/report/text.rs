@@ -127,11 +127,11 @@ pub fn render_text(report: &Report, options: &TextOptions) -> String {
             continue;
         }
         if category.id == "none" {
-            informational_line(&mut w, category.title.as_str(), category.events, &codes);
+            informational_line(&mut w, &escape(&category.title), category.events, &codes);
             continue;
         }
         w.line("");
-        let heading = format!("{} · {}", category.id.to_uppercase(), category.title);
+        let heading = format!("{} · {}", category.id.to_uppercase(), escape(&category.title));
         let mut count = labels.count(category.events, labels.event, labels.events);
         if category.findings > 0 {
             let findings = labels.count(category.findings, labels.finding, labels.findings);
@@ -139,7 +139,7 @@ pub fn render_text(report: &Report, options: &TextOptions) -> String {
         }
         let heading = w.paint(category_style(&category.id), &heading);
         w.line(&format!("{heading}  {count}"));
-        for line in wrap(&category.action, 86) {
+        for line in wrap(&escape(&category.action), 86) {
             w.line(&format!("  {line}"));
         }
         for code in codes {
@@ -181,7 +181,7 @@ fn code_block(w: &mut Writer, code: &CodeReport, widths: Widths) {
     }
     w.line("");
     let label = w.paint(Style::Bold, &pad(&code_label(code), widths.label));
-    w.line(&format!("  {label}  {}  {counts}", pad(&code.meaning, widths.meaning)));
+    w.line(&format!("  {label}  {}  {counts}", pad(&escape(&code.meaning), widths.meaning)));
     let count_width = code
         .reasons
         .iter()
@@ -201,7 +201,7 @@ fn code_block(w: &mut Writer, code: &CodeReport, widths: Widths) {
         w.line(&format!("    {:>count_width$}  {text}", group_digits(reason.events)));
         let indent = " ".repeat(count_width + 6);
         if let Some(cause) = &reason.cause {
-            w.line(&format!("{indent}{}: {cause}", labels.cause));
+            w.line(&format!("{indent}{}: {}", labels.cause, escape(cause)));
         }
         if let Some(range) = time_range(&reason.first, &reason.last) {
             w.line(&format!("{indent}{}: {range}", labels.seen));
@@ -223,13 +223,13 @@ fn code_block(w: &mut Writer, code: &CodeReport, widths: Widths) {
 fn finding_block(w: &mut Writer, finding: &FindingReport, widths: Widths) {
     let labels = w.labels;
     w.line("");
-    let label = w.paint(Style::Bold, &pad(&finding.id, widths.label));
+    let label = w.paint(Style::Bold, &pad(&escape(&finding.id), widths.label));
     let mut counts = labels.count(finding.events, labels.event, labels.events);
     if let Some(mark) = status_mark(finding.status) {
         let _ = write!(counts, " · {mark}");
     }
-    w.line(&format!("  {label}  {}  {counts}", pad(&finding.meaning, widths.meaning)));
-    w.line(&format!("      {}: {}", labels.fix, finding.fix));
+    w.line(&format!("  {label}  {}  {counts}", pad(&escape(&finding.meaning), widths.meaning)));
+    w.line(&format!("      {}: {}", labels.fix, escape(&finding.fix)));
     if let Some(range) = time_range(&finding.first, &finding.last) {
         w.line(&format!("      {}: {range}", labels.seen));
     }

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use crate::util::{
-    code_group, json_report, open_temp_dir, status, stderr_lines, triage, write_file,
+    code_group, json_report, open_temp_dir, status, stderr_lines, stdout_text, triage, write_file,
 };
 
 const LOG: &str = "error: 904, reason: websocket disconnected\n\
@@ -76,12 +76,14 @@ fn catalog_malformed_toml_fails() {
 
     let output = triage().args(["--catalog", &catalog, "/dev/null"]).output().unwrap();
 
-    let lines = stderr_lines(&output);
     assert_eq!(status(&output), 2);
     assert!(output.stdout.is_empty());
     assert_eq!(
-        lines[0],
-        format!("miniapp-triage: invalid catalog {catalog}: TOML parse error at line 2, column 7")
+        stderr_lines(&output),
+        [format!(
+            "miniapp-triage: invalid catalog {catalog}: line 2, column 7: invalid table header \
+             expected `.`, `]]`; run --print-catalog for the expected format"
+        )]
     );
 }
 
@@ -167,4 +169,22 @@ fn catalog_finding_matching_empty_text_fails() {
             "miniapp-triage: invalid catalog {catalog}: finding f: pattern `x?` matches empty text, so it would match every line; make it require some text"
         )]
     );
+}
+
+#[test]
+fn catalog_text_is_escaped_for_the_terminal() {
+    let dir = open_temp_dir();
+    let text = "version = 1\n[[code]]\nsource = \"agora\"\ncode = \"904\"\ncategory = \"rejoin\"\nmeaning = { en = \"m\\u001b[2J\", zh = \"b\" }\nremedy = { en = \"a\", zh = \"b\" }\n";
+    let catalog = catalog_file(dir.path(), text);
+    let log = write_file(dir.path(), "app.log", LOG);
+
+    let explain = triage()
+        .args(["--lang", "en", "--catalog", &catalog, "--explain", "904"])
+        .output()
+        .unwrap();
+    let report = triage().args(["--lang", "en", "--catalog", &catalog]).arg(&log).output().unwrap();
+
+    assert_eq!(stdout_text(&explain).lines().next(), Some("agora 904: m\\e[2J"));
+    assert!(!stdout_text(&report).contains('\u{1b}'), "raw escape in the report");
+    assert!(stdout_text(&report).contains("m\\e[2J"));
 }
