@@ -505,3 +505,8 @@ fn many_keys_on_one_line_stay_linear() {
     assert_eq!(found.len(), 20_000);
     assert!(start.elapsed() < std::time::Duration::from_secs(10), "took {:?}", start.elapsed());
 }
+
+#[test]
+fn bracketed_word_stays_in_reason() {
+    assert_eq!(reasons("error: 904, reason: foo [bar] baz"), ["foo [bar] baz"]);
+}

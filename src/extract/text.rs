@@ -173,8 +173,14 @@ impl Scan<'_> {
                 match relaxed::parse_at(text, at) {
                     Ok((node, end)) => {
                         let hint = component_hint(&text[..at]).or(hint);
-                        events += self.node(&node, context, hint, None, depth, out);
-                        blank(&mut rest, at, end);
+                        let found = self.node(&node, context, hint, None, depth, out);
+                        events += found;
+                        // Objects are explained by the walk even without
+                        // events (a success record); a bracketed word such
+                        // as `[bar]` in a reason stays part of the text.
+                        if found > 0 || matches!(node, relaxed::Node::Object(..)) {
+                            blank(&mut rest, at, end);
+                        }
                         pos = end;
                     }
                     // A record continues on the next lines only when its

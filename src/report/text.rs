@@ -268,11 +268,10 @@ fn footer(w: &mut Writer, report: &Report) {
     ));
     if s.long_lines > 0 {
         w.line(&format!(
-            "{} {} (> {} {})",
-            group_digits(s.long_lines),
+            "{} {} (> {})",
+            labels.count(s.long_lines, labels.line, labels.lines),
             labels.long_lines,
-            group_digits(s.max_line_bytes as u64),
-            labels.bytes
+            labels.count(s.max_line_bytes as u64, labels.byte, labels.bytes),
         ));
     }
     for skipped in &s.skipped {
