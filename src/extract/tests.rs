@@ -510,3 +510,13 @@ fn many_keys_on_one_line_stay_linear() {
 fn bracketed_word_stays_in_reason() {
     assert_eq!(reasons("error: 904, reason: foo [bar] baz"), ["foo [bar] baz"]);
 }
+
+#[test]
+fn cut_document_with_many_objects_stays_linear() {
+    // A realtime-log document cut short: the outer levels never close.
+    let entry = r#"{"id":"oXyZ0000000000000000000001","url":"pages/a/a","msg":["join failed",{"code":431,"reason":"invalid uid"}]},"#;
+    let line = format!("{{\"data\":{{\"list\":[{}", entry.repeat(10_000));
+    let start = std::time::Instant::now();
+    assert_eq!(events(&line).len(), 10_000);
+    assert!(start.elapsed() < std::time::Duration::from_secs(10), "took {:?}", start.elapsed());
+}

@@ -113,6 +113,46 @@ pub fn component_hint(text: &str) -> Option<Component> {
     hint_from(&mentions)
 }
 
+/// Returns true when the structure that `bytes` starts with closes within
+/// it, counting brackets outside quoted strings.
+fn closes(bytes: &[u8]) -> bool {
+    let mut depth = 0usize;
+    let mut quote = None;
+    let mut escaped = false;
+    for &b in bytes {
+        if let Some(q) = quote {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == q || b == b'\n' {
+                quote = None;
+            }
+            continue;
+        }
+        match b {
+            b'"' | b'\'' => quote = Some(b),
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return true;
+                }
+            }
+            _ => {}
+        }
+    }
+    false
+}
+
+/// Every component mention in `text`, with the offset where it ends.
+fn mentions(text: &str) -> Vec<(usize, Component)> {
+    COMPONENT
+        .captures_iter(text)
+        .filter_map(|caps| Some((caps.get(0)?.end(), mention(&caps)?)))
+        .collect()
+}
+
 /// The component one match of `COMPONENT` names.
 fn mention(caps: &regex::Captures<'_>) -> Option<Component> {
     match caps.name("a") {
@@ -167,12 +207,26 @@ impl Scan<'_> {
         let mut events = 0;
 
         if depth <= MAX_NESTING && worth_parsing(text) {
+            // Component mentions are found once; looking again before every
+            // structure made a long line with many objects quadratic.
+            let mentions = mentions(text);
             let mut pos = 0;
             while let Some(i) = memchr::memchr2(b'{', b'[', &text.as_bytes()[pos..]) {
                 let at = pos + i;
-                match relaxed::parse_at(text, at) {
+                // A cheap bracket count first: a structure that never
+                // closes (a cut line) is not parsed, which kept a cut
+                // realtime-log document from being parsed whole once per
+                // level of nesting.
+                let parsed = if closes(&text.as_bytes()[at..]) {
+                    relaxed::parse_at(text, at)
+                } else {
+                    Err(ParseError::Incomplete)
+                };
+                match parsed {
                     Ok((node, end)) => {
-                        let hint = component_hint(&text[..at]).or(hint);
+                        let before =
+                            mentions.partition_point(|&(mention_end, _)| mention_end <= at);
+                        let hint = hint_from(&mentions[..before]).or(hint);
                         let found = self.node(&node, context, hint, None, depth, out);
                         events += found;
                         // Objects are explained by the walk even without
@@ -266,10 +320,7 @@ impl Scan<'_> {
         let keys: Vec<_> = CODE_KEY.captures_iter(text).collect();
         // Component mentions, found once: looking again before every key
         // made a line with many keys quadratic.
-        let mentions: Vec<(usize, Component)> = COMPONENT
-            .captures_iter(text)
-            .filter_map(|caps| Some((caps.get(0)?.end(), mention(&caps)?)))
-            .collect();
+        let mentions = mentions(text);
         let mut events = 0;
         for (i, caps) in keys.iter().enumerate() {
             let whole = caps.get(0).expect("match");
