@@ -581,8 +581,13 @@ pub fn scan_str(catalog: &Catalog, input: &str) -> Vec<Hit> {
 pub fn scan_str_every_line(catalog: &Catalog, input: &str) -> Vec<Hit> {
     let mut scanner = Scanner::new(catalog);
     let mut out = Vec::new();
-    for (i, line) in input.lines().enumerate() {
-        scanner.line(i as u64 + 1, line, &mut out);
+    // Split on line feeds only, as the chunk reader does: `str::lines`
+    // would also drop a carriage return that `Scanner::line` drops again.
+    let body = input.strip_suffix('\n').unwrap_or(input);
+    if !input.is_empty() {
+        for (i, line) in body.split('\n').enumerate() {
+            scanner.line(i as u64 + 1, line, &mut out);
+        }
     }
     scanner.finish(&mut out);
     out

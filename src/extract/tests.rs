@@ -520,3 +520,11 @@ fn cut_document_with_many_objects_stays_linear() {
     assert_eq!(events(&line).len(), 10_000);
     assert!(start.elapsed() < std::time::Duration::from_secs(10), "took {:?}", start.elapsed());
 }
+
+#[test]
+fn carriage_returns_before_an_opener() {
+    // Found by fuzzing: `{` followed by two carriage returns.
+    let input = "{\r\r\nok: 1\nerror: 904, reason: x\n";
+    let catalog = Catalog::builtin();
+    assert_eq!(scan_str(&catalog, input), super::scan_str_every_line(&catalog, input));
+}
