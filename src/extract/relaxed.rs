@@ -190,7 +190,15 @@ impl Parser<'_> {
     fn key(&mut self) -> Result<String, ParseError> {
         match self.peek() {
             None => Err(ParseError::Incomplete),
-            Some(q @ (b'"' | b'\'')) => self.string(q),
+            Some(q @ (b'"' | b'\'')) => {
+                // A key written with escapes keeps them: `"co\de"` is not
+                // the key `code`, as no log writes its keys that way, and the
+                // prefilter looks for keys as written.
+                let start = self.pos;
+                let key = self.string(q)?;
+                let raw = &self.src[start + 1..self.pos - 1];
+                Ok(if raw.contains('\\') { raw.to_owned() } else { key })
+            }
             Some(b) if is_word_start(b) || b.is_ascii_digit() => Ok(self.word().to_owned()),
             // DevTools shows internal slots as `[[Prototype]]`.
             Some(b'[') if self.src[self.pos..].starts_with("[[") => {

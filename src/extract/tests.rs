@@ -528,3 +528,13 @@ fn carriage_returns_before_an_opener() {
     let catalog = Catalog::builtin();
     assert_eq!(scan_str(&catalog, input), super::scan_str_every_line(&catalog, input));
 }
+
+#[test]
+fn escaped_keys_are_not_code_keys() {
+    // Found by fuzzing: `"co\de"` decoded to the key `code`.
+    check(r#"{,"co\de":4,"reason":""}"#, &[]);
+    check(r#"{"\u0063ode":904,"reason":"x"}"#, &[]);
+    let input = r#"{,"co\de":4,"reason":""}"#;
+    let catalog = Catalog::builtin();
+    assert_eq!(scan_str(&catalog, input), super::scan_str_every_line(&catalog, input));
+}
