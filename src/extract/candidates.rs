@@ -44,7 +44,7 @@ pub struct Candidates {
     openers: Regex,
 }
 
-/// Where each search last found a candidate, so that a search is not
+/// The candidate each search found last, kept so that a search is not
 /// repeated for every line before that candidate.
 #[derive(Default)]
 pub struct Cursor {
