@@ -16,7 +16,7 @@ use crate::report::{finding_key, reason_key, BaselineSummary, Report, Status};
 
 /// A group whose count is more than this many times its baseline count is
 /// marked grown. 1.5 keeps run-to-run noise on small counts (2 to 3) known
-/// while a doubling (2 to 4) stands out.
+/// while a doubling (2 to 4) is marked.
 pub const GROWTH_RATIO: f64 = 1.5;
 
 /// Event counts by group key, read from a JSON report.

@@ -35,7 +35,7 @@ use progress::Progress;
 use report::{Report, TextOptions};
 use tally::Tally;
 
-/// The most scanning threads `--threads` accepts.
+/// The maximum number of scanning threads `--threads` accepts.
 const MAX_THREADS: usize = 256;
 
 /// Inputs scanned in parallel before their tallies are merged.

@@ -15,7 +15,7 @@ use crate::fold::fold;
 /// Distinct users kept per group; past this the count is a lower bound.
 pub const MAX_USERS: usize = 100_000;
 
-/// Where a group was seen.
+/// A place where a group was seen.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Location {
     pub path: Arc<str>,

@@ -1,5 +1,5 @@
 //! GitHub Actions workflow commands: one annotation per group at its first
-//! location, capped, with a closing line that says how many were left out.
+//! location, capped, with a closing line that gives how many were left out.
 //! Workflow commands are documented at
 //! <https://docs.github.com/actions/reference/workflow-commands-for-github-actions>.
 

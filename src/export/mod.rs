@@ -147,7 +147,7 @@ fn finding_group(finding: &FindingReport) -> Group<'_> {
     }
 }
 
-/// How severe a category is in annotation formats.
+/// The severity of a category in annotation formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Severity {
     Error,

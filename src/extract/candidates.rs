@@ -170,7 +170,7 @@ fn alternation<'a>(patterns: impl Iterator<Item = &'a str>) -> String {
     patterns.map(|p| format!("(?:{p})")).collect::<Vec<_>>().join("|")
 }
 
-/// Returns the start of the line that holds byte `at`, not before `floor`.
+/// Returns the start of the line that contains byte `at`, not before `floor`.
 fn line_start(chunk: &[u8], at: usize, floor: usize) -> usize {
     memchr::memrchr(b'\n', &chunk[floor..at]).map_or(floor, |i| floor + i + 1)
 }

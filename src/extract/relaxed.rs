@@ -8,7 +8,7 @@
 //! can append the next log line and try again.
 
 /// A parsed value. Numbers keep their source text so that `"901"` and `901`
-/// can be told apart where it matters and large integers stay exact.
+/// can be distinguished where it matters and large integers stay exact.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Node {
     /// An object with its members in source order and the byte offset of `{`.

@@ -20,7 +20,7 @@ impl LineMap<'_> {
     }
 }
 
-/// What one object means on its own.
+/// The meaning of one object on its own.
 enum ObjectKind {
     Event {
         source: Source,

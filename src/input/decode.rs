@@ -15,7 +15,7 @@ const SAMPLE_BYTES: usize = 64 << 10;
 /// Read buffer size for the decoded stream.
 const BUFFER_BYTES: usize = 256 << 10;
 
-/// What the bytes turned out to be.
+/// The encoding or kind of content detected from the bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Detected {
     Utf8,
