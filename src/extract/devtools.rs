@@ -62,7 +62,7 @@ pub fn property(line: &str) -> Option<(&str, String)> {
 /// A quick check that `line` starts like a property line: an optional
 /// marker, then a key and a colon. It turns away most lines before the
 /// property pattern runs; the pattern decides.
-fn may_be_property(line: &str) -> bool {
+pub fn may_be_property(line: &str) -> bool {
     let rest = line.trim_start();
     let rest = rest.trim_start_matches(['▶', '▼', '►']).trim_start();
     let rest = rest.trim_start_matches(['"', '\'', '[']);

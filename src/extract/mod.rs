@@ -259,6 +259,20 @@ impl<'c> Scanner<'c> {
             }
             let end = memchr::memchr(b'\n', &chunk[pos..]).map_or(chunk.len(), |i| pos + i);
             let text = decode_line(&chunk[pos..end]);
+            let follows_events_only = self.open.is_none() && !self.block.active;
+            if follows_events_only && candidates.next_line(chunk, pos, &mut cursor) != Some(pos) {
+                // The line after an event matters only as a property line
+                // expanding that event's object; any other line that is not
+                // a candidate just ends the wait for one.
+                let line = text.strip_suffix('\r').unwrap_or(&text);
+                if !devtools::may_be_property(devtools::split_repeat(line).1) {
+                    self.previous = None;
+                    self.remember(line.as_bytes());
+                    number += 1;
+                    pos = end + 1;
+                    continue;
+                }
+            }
             self.line(number, &text, out);
             number += 1;
             pos = end + 1;
