@@ -159,6 +159,14 @@ pub struct Skipped {
     pub reason: String,
 }
 
+/// An event's code and reason with the reason folded and classified.
+struct Classified {
+    code: String,
+    reason: String,
+    folded: String,
+    category: String,
+}
+
 #[derive(Debug, Default)]
 pub struct Tally {
     pub codes: HashMap<CodeKey, CodeTally>,
@@ -171,20 +179,43 @@ pub struct Tally {
     pub long_lines: u64,
     pub errors: Vec<InputError>,
     pub skipped: Vec<Skipped>,
+    /// Folded reasons and categories of recent events, which repeat the
+    /// same few reasons over and over.
+    classes: HashMap<(Source, String, String), (String, String)>,
 }
 
+/// Entries kept in [`Tally::classes`]; the cache starts over when full, so
+/// input with endless distinct reasons costs no more memory than this.
+const CLASS_CACHE_ENTRIES: usize = 1024;
+
 impl Tally {
+    /// Folds the event's reason and classifies it, from the cache when the
+    /// same code and reason came before. Returns the code, the reason as
+    /// written, the folded reason and the category.
+    fn classify(&mut self, catalog: &Catalog, event_key: (Source, String, String)) -> Classified {
+        if let Some((folded, category)) = self.classes.get(&event_key) {
+            let (folded, category) = (folded.clone(), category.clone());
+            let (_, code, reason) = event_key;
+            return Classified { code, reason, folded, category };
+        }
+        let (source, code, reason) = event_key;
+        let folded = fold(&reason);
+        let category = catalog.classify(source, &code, &folded).category.to_owned();
+        if self.classes.len() >= CLASS_CACHE_ENTRIES {
+            self.classes.clear();
+        }
+        self.classes
+            .insert((source, code.clone(), reason.clone()), (folded.clone(), category.clone()));
+        Classified { code, reason, folded, category }
+    }
+
     /// Counts one hit found in the input named `path`.
     pub fn add(&mut self, catalog: &Catalog, path: &Arc<str>, hit: Hit) {
         match hit {
             Hit::Event(event) => {
-                let folded = fold(&event.reason);
-                let class = catalog.classify(event.source, &event.code, &folded);
-                let key = CodeKey {
-                    source: event.source,
-                    code: event.code,
-                    category: class.category.to_owned(),
-                };
+                let Classified { code, reason, folded, category } =
+                    self.classify(catalog, (event.source, event.code, event.reason));
+                let key = CodeKey { source: event.source, code, category };
                 let group = self.codes.entry(key).or_default();
                 group.events += event.count;
                 add_user(&mut group.users, event.context.user.as_deref());
@@ -198,7 +229,7 @@ impl Tally {
                     })
                     .or_insert_with(|| ReasonTally {
                         events: event.count,
-                        example: event.reason,
+                        example: reason,
                         first: here.clone(),
                         last: here.clone(),
                     });
