@@ -108,9 +108,12 @@ fn read_chunks(
             }
             None => {
                 each(Chunk { bytes: &buf[..filled], truncated: true });
-                filled = skip_rest_of_line(reader, &mut buf)?;
-                if filled == 0 {
-                    eof = true;
+                match skip_rest_of_line(reader, &mut buf)? {
+                    Some(rest) => filled = rest,
+                    None => {
+                        filled = 0;
+                        eof = true;
+                    }
                 }
             }
         }
@@ -118,18 +121,20 @@ fn read_chunks(
 }
 
 /// Discards bytes up to and including the next `\n`, then moves what was
-/// read after it to the front of `buf`. Returns how many bytes that is.
-fn skip_rest_of_line(reader: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
+/// read after it to the front of `buf`. Returns how many bytes that is
+/// (possibly none, when the line feed ended a read), or `None` when the
+/// input ended first.
+fn skip_rest_of_line(reader: &mut dyn Read, buf: &mut [u8]) -> io::Result<Option<usize>> {
     loop {
         let n = match reader.read(buf) {
-            Ok(0) => return Ok(0),
+            Ok(0) => return Ok(None),
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(e),
         };
         if let Some(newline) = memchr::memchr(b'\n', &buf[..n]) {
             buf.copy_within(newline + 1..n, 0);
-            return Ok(n - newline - 1);
+            return Ok(Some(n - newline - 1));
         }
     }
 }
@@ -178,6 +183,37 @@ mod tests {
         fn concat_lines(&self) -> String {
             self.iter().map(|(text, _)| text.as_str()).collect()
         }
+    }
+
+    /// Yields one piece per read, as a pipe does with its writer's writes.
+    struct Pieces<'a>(Vec<&'a [u8]>);
+
+    impl Read for Pieces<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let Some(piece) = self.0.first_mut() else { return Ok(0) };
+            let n = piece.len().min(buf.len());
+            buf[..n].copy_from_slice(&piece[..n]);
+            *piece = &piece[n..];
+            if piece.is_empty() {
+                self.0.remove(0);
+            }
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn input_goes_on_after_a_cut_line_whose_end_ends_a_read() {
+        // The cut line's line feed is the last byte of a read: the lines
+        // after it used to be taken for the end of the input and dropped.
+        let mut reader = Pieces(vec![b"0123456789", b"abc\n", b"next\n", b"last"]);
+        let mut out = Vec::new();
+        read_chunks(&mut reader, 8, 8, &mut |chunk: Chunk<'_>| {
+            out.push((String::from_utf8_lossy(chunk.bytes).into_owned(), chunk.truncated));
+        })
+        .unwrap();
+        let expected =
+            [("01234567".into(), true), ("next\n".into(), false), ("last".into(), false)];
+        assert_eq!(out, expected);
     }
 
     #[test]
