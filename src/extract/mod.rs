@@ -261,9 +261,9 @@ impl<'c> Scanner<'c> {
             let text = decode_line(&chunk[pos..end]);
             let follows_events_only = self.open.is_none() && !self.block.active;
             if follows_events_only && candidates.next_line(chunk, pos, &mut cursor) != Some(pos) {
-                // The line after an event matters only as a property line
-                // expanding that event's object; any other line that is not
-                // a candidate just ends the wait for one.
+                // The line after an event matters only as a property line of
+                // that event's expanded object. Any other line that is not a
+                // candidate only ends the wait for such a line.
                 let line = text.strip_suffix('\r').unwrap_or(&text);
                 if !devtools::may_be_property(devtools::split_repeat(line).1) {
                     self.previous = None;

@@ -81,8 +81,8 @@ const MONTHS: [&str; 12] =
 /// - common log format: `[04/Mar/2024:09:30:00 +0800]`
 ///
 /// A match whose month name is unknown gives `None`. The parser is written
-/// by hand because it runs for every event; a test checks it against the
-/// equivalent regex.
+/// by hand because it runs for every event, and a test checks it against
+/// the equivalent regex.
 pub fn find(line: &str) -> Option<Stamp> {
     let bytes = line.as_bytes();
     // Every form has a colon between two digits; most lines without a time
@@ -123,13 +123,13 @@ impl Text<'_> {
         self.byte(at).is_some_and(|b| set.contains(&b))
     }
 
-    /// A month name's shape: `[A-Z][a-z]{2}`.
+    /// Returns true when a month name's shape, `[A-Z][a-z]{2}`, is at `at`.
     fn month_name(&self, at: usize) -> bool {
         self.byte(at).is_some_and(|b| b.is_ascii_uppercase())
             && self.0.get(at + 1..at + 3).is_some_and(|l| l.iter().all(u8::is_ascii_lowercase))
     }
 
-    /// `HH:MM:SS`.
+    /// Returns true when `HH:MM:SS` is at `at`.
     fn clock(&self, at: usize) -> bool {
         self.digits(at, 2)
             && self.is(at + 2, b":")
@@ -138,8 +138,8 @@ impl Text<'_> {
             && self.digits(at + 6, 2)
     }
 
-    /// One or two digits at `at` (two when there are), then the end of
-    /// the field: `next` when given. Returns the value and the end.
+    /// Reads one or two digits at `at` (two when there are two) followed by
+    /// `next` when given. Returns the value and the end.
     fn field(&self, at: usize, next: Option<u8>) -> Option<(u32, usize)> {
         let ends = |end: usize| next.is_none_or(|n| self.byte(end) == Some(n));
         let len = [2, 1].into_iter().find(|&len| self.digits(at, len) && ends(at + len))?;
@@ -147,7 +147,7 @@ impl Text<'_> {
         Some((value, at + len))
     }
 
-    /// `Mon Mar 04 2024 09:12:40 GMT+0800`.
+    /// Reads a JavaScript date at `at`: `Mon Mar 04 2024 09:12:40 GMT+0800`.
     fn javascript(&self, line: &str, at: usize) -> Option<Option<Stamp>> {
         const DAYS: [&[u8]; 7] = [b"Mon", b"Tue", b"Wed", b"Thu", b"Fri", b"Sat", b"Sun"];
         let matches = DAYS.iter().any(|day| self.is(at, day))
@@ -174,7 +174,7 @@ impl Text<'_> {
         ))
     }
 
-    /// `[04/Mar/2024:09:30:00 +0800]`.
+    /// Reads a common log format time at `at`: `[04/Mar/2024:09:30:00 +0800]`.
     fn common_log(&self, line: &str, at: usize) -> Option<Option<Stamp>> {
         let matches = self.is(at, b"[")
             && self.digits(at + 1, 2)
@@ -200,7 +200,8 @@ impl Text<'_> {
         ))
     }
 
-    /// `2024-03-04T09:20:02.512+08:00`, the fraction and zone optional.
+    /// Reads an ISO 8601 time at `at`: `2024-03-04T09:20:02.512+08:00`,
+    /// the fraction and the offset optional.
     fn iso(&self, line: &str, at: usize) -> Option<Option<Stamp>> {
         let matches = self.digits(at, 4)
             && self.is(at + 4, b"-")
@@ -240,8 +241,8 @@ impl Text<'_> {
         Some(Some(Stamp::Local(text)))
     }
 
-    /// `2019/06/12 20:01:07:8`: fields of one or two digits, milliseconds
-    /// of one to three.
+    /// Reads the tutorial app's clock at `at`: `2019/06/12 20:01:07:8`,
+    /// fields of one or two digits and milliseconds of one to three.
     fn slashes(&self, line: &str, at: usize) -> Option<Option<Stamp>> {
         if !(self.digits(at, 4) && self.is(at + 4, b"/")) {
             return None;

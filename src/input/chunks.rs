@@ -202,9 +202,9 @@ mod tests {
     }
 
     #[test]
-    fn input_goes_on_after_a_cut_line_whose_end_ends_a_read() {
-        // The cut line's line feed is the last byte of a read: the lines
-        // after it used to be taken for the end of the input and dropped.
+    fn cut_line_ending_a_read_keeps_rest() {
+        // The cut line's line feed is the last byte of a read. The lines
+        // after it must still be read, not taken for the end of the input.
         let mut reader = Pieces(vec![b"0123456789", b"abc\n", b"next\n", b"last"]);
         let mut out = Vec::new();
         read_chunks(&mut reader, 8, 8, &mut |chunk: Chunk<'_>| {
