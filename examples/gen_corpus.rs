@@ -54,7 +54,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 const USAGE: &str = "\
-usage: gen_corpus --size SIZE [--seed N] [--files N] --out PATH
+usage: gen_corpus [--size SIZE] [--seed N] [--files N] --out PATH
 
   --size SIZE   total corpus size: bytes, or a number with KiB, MiB, GiB (powers
                 of 1024) or KB, MB, GB (powers of 1000) [default: 1GiB]
