@@ -184,7 +184,7 @@ pub struct Tally {
     classes: HashMap<(Source, String, String), (String, String)>,
 }
 
-/// Entries kept in [`Tally::classes`]; the cache starts over when full, so
+/// Entries kept in [`Tally::classes`]. The cache starts over when full, so
 /// input with endless distinct reasons costs no more memory than this.
 const CLASS_CACHE_ENTRIES: usize = 1024;
 

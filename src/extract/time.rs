@@ -85,12 +85,7 @@ const MONTHS: [&str; 12] =
 /// the equivalent regex.
 pub fn find(line: &str) -> Option<Stamp> {
     let bytes = line.as_bytes();
-    // Every form has a colon between two digits; most lines without a time
-    // are turned away here.
-    let has_clock = memchr::memchr_iter(b':', bytes).any(|i| {
-        i > 0 && bytes[i - 1].is_ascii_digit() && bytes.get(i + 1).is_some_and(u8::is_ascii_digit)
-    });
-    if !has_clock {
+    if !has_clock(bytes) {
         return None;
     }
     let text = Text(bytes);
@@ -100,6 +95,14 @@ pub fn find(line: &str) -> Option<Stamp> {
         b'[' => text.common_log(line, at),
         _ => None,
     })?
+}
+
+/// Returns true when `bytes` has a colon between two digits, as every
+/// timestamp form does. Most lines without a time are turned away here.
+fn has_clock(bytes: &[u8]) -> bool {
+    memchr::memchr_iter(b':', bytes).any(|i| {
+        i > 0 && bytes[i - 1].is_ascii_digit() && bytes.get(i + 1).is_some_and(u8::is_ascii_digit)
+    })
 }
 
 /// Byte tests for the timestamp parser. Every position it checks is an
@@ -263,8 +266,8 @@ impl Text<'_> {
     }
 }
 
-/// An RFC 3339 time from a year, a month name, a day, a clock and a
-/// `+0800` offset; `None` when the month name is unknown.
+/// Builds an RFC 3339 time from a year, a month name, a day, a clock and a
+/// `+0800` offset. Returns `None` when the month name is unknown.
 fn zoned_from_parts(year: &str, month: &str, day: &str, clock: &str, zone: &str) -> Option<Stamp> {
     let month = month_number(month)?;
     let mut text = String::with_capacity(25);
@@ -299,16 +302,11 @@ static TIME: LazyLock<Regex> = LazyLock::new(|| {
     .expect("timestamp pattern is valid")
 });
 
-/// The pattern that [`find`] implements by hand, kept as its test oracle.
+/// Finds the first timestamp with the regex that [`find`] implements by
+/// hand. The tests use it as the oracle for [`find`].
 #[cfg(test)]
 fn find_by_pattern(line: &str) -> Option<Stamp> {
-    // Every form has a colon between two digits; most lines without a time
-    // are turned away here, before the regex search.
-    let bytes = line.as_bytes();
-    let has_clock = memchr::memchr_iter(b':', bytes).any(|i| {
-        i > 0 && bytes[i - 1].is_ascii_digit() && bytes.get(i + 1).is_some_and(u8::is_ascii_digit)
-    });
-    if !has_clock {
+    if !has_clock(line.as_bytes()) {
         return None;
     }
     // Locating the match first keeps the capture search, which is slower,
