@@ -3,58 +3,32 @@
 //! never decoded or parsed.
 //!
 //! A line is a candidate when it has a shape that every event needs (see
-//! [`SHAPES`]) or matches a finding pattern. The extraction rules fire only
+//! [`shapes`]) or matches a finding pattern. The extraction rules fire only
 //! on such lines, and a property test checks that scanning candidates gives
 //! the same hits as scanning every line.
 
 use regex::bytes::Regex;
 
-/// What every event shape needs, as patterns that skip the success lines
-/// busy logs are full of (`code=0`, `"err_code":"0"`, `statusCode: 200`,
-/// `errMsg: "request:ok"`):
-/// - a `code` or `error` key (also inside `err_code`, `errCode`, `ERROR:`,
-///   and quoted or escaped as in JSON inside a JSON string) whose value is a
-///   number other than 0 and 200 (see `is_success`): Agora codes need a
-///   reason as well, component codes need the key;
-/// - a `<api>:fail` or `exception on... fail` text (wx failures);
-/// - `failed: NNN ` (the app form `client join channel failed: 903 time out`).
-///
-/// Each alternative starts with a case-sensitive literal of three bytes or
-/// more, so the regex engine can search for them all at once with SIMD.
-/// Lines that open a multi-line record are found by [`OPENERS`] instead.
-const SHAPES: [&str; 4] = [
-    r#"(?:code|Code|CODE|error|Error|ERROR)[\\"']{0,2}(?-u:\s)*(?::|：|=)(?-u:\s)*[\\"']{0,2}-?(?:[13-9]|2(?:$|[^0-9]|[1-9]|0(?:$|[^0-9]|[1-9]|0[0-9])))"#,
-    ":fail",
-    "exception on",
-    r"failed:?(?-u:\s)+(?:\[object Object\](?-u:\s)+)?[0-9]{3}(?-u:\s)",
-];
+use super::shapes;
 
-/// A `{` or `[` that ends a line, which may open a multi-line record. In
-/// [`SHAPES`] these two-byte literals would shorten the fingerprints of the
-/// whole literal search, so they have a search of their own.
-const OPENERS: &str = r"\{\r?\n|\[\r?\n";
-
-/// The two searches: event shapes, and the catalog's finding patterns.
-/// They are kept apart so that case-insensitive or unusual finding
-/// patterns cannot slow down the search for events.
+/// The two searches: event shapes (see [`shapes`]), and the catalog's
+/// finding patterns. They are kept apart so that case-insensitive or
+/// unusual finding patterns cannot slow down the search for events.
 #[derive(Debug)]
 pub struct Candidates {
-    events: Regex,
     findings: Option<Regex>,
-    openers: Regex,
 }
 
 /// The candidate each search found last, kept so that a search is not
 /// repeated for every line before that candidate.
 #[derive(Default)]
 pub struct Cursor {
-    next: [Option<Option<usize>>; 3],
+    next: [Option<Option<usize>>; 2],
 }
 
 impl Candidates {
     /// Builds the searches from the catalog's finding patterns.
     pub fn build(finding_patterns: &[&str]) -> Result<Candidates, regex::Error> {
-        let events = Regex::new(&format!("(?m){}", alternation(SHAPES.iter().copied())))?;
         let mut alternatives: Vec<String> = Vec::new();
         for pattern in finding_patterns {
             match needles(pattern) {
@@ -69,8 +43,7 @@ impl Candidates {
         } else {
             Some(Regex::new(&format!("(?m){}", alternatives.join("|")))?)
         };
-        let openers = Regex::new(OPENERS)?;
-        Ok(Candidates { events, findings, openers })
+        Ok(Candidates { findings })
     }
 
     /// Returns the start of the first candidate line at or after `pos`,
@@ -84,20 +57,14 @@ impl Candidates {
                 Some(None) => false,
             };
             if stale {
-                // A position inside the candidate line: the end of the
-                // earliest-ending match (cheaper than its start), or where
-                // the opener starts.
-                let inside = match index {
-                    0 => self.events.shortest_match_at(chunk, pos).map(|end| end.saturating_sub(1)),
-                    1 => match &self.findings {
-                        Some(findings) => {
-                            findings.shortest_match_at(chunk, pos).map(|end| end.saturating_sub(1))
-                        }
-                        None => None,
-                    },
-                    _ => {
-                        self.openers.shortest_match_at(chunk, pos).map(|end| end.saturating_sub(1))
+                // A position inside the candidate line: for findings, the
+                // end of the earliest-ending match (cheaper than its start).
+                let inside = match (index, &self.findings) {
+                    (0, _) => shapes::next(chunk, pos),
+                    (_, Some(findings)) => {
+                        findings.shortest_match_at(chunk, pos).map(|end| end.saturating_sub(1))
                     }
+                    (_, None) => None,
                 };
                 *slot = Some(inside.map(|at| line_start(chunk, at.max(pos), pos)));
             }
@@ -164,10 +131,6 @@ fn rarest_window(text: &str) -> &str {
         }
     }
     &text[best.1..best.1 + NEEDLE_BYTES]
-}
-
-fn alternation<'a>(patterns: impl Iterator<Item = &'a str>) -> String {
-    patterns.map(|p| format!("(?:{p})")).collect::<Vec<_>>().join("|")
 }
 
 /// Returns the start of the line that contains byte `at`, not before `floor`.

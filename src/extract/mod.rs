@@ -10,6 +10,7 @@
 pub mod candidates;
 mod devtools;
 pub mod relaxed;
+mod shapes;
 #[cfg(test)]
 mod tests;
 mod text;
