@@ -76,6 +76,10 @@ pub struct Cli {
     #[arg(long)]
     pub binary: bool,
 
+    /// Read large files instead of memory-mapping them; use it when logs may be truncated during the scan (copytruncate rotation), which ends a mapped scan with SIGBUS.
+    #[arg(long)]
+    pub no_mmap: bool,
+
     /// Show no progress bar (it is also hidden when stderr is not a terminal or CI is set).
     #[arg(short, long)]
     pub quiet: bool,

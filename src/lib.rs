@@ -95,7 +95,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         eprintln!("miniapp-triage: reading standard input; end it with Ctrl-D, or pass log paths");
     }
     let progress = Progress::new(input::total_bytes(&inputs), inputs.len() as u64, cli.quiet);
-    let mut tally = scan_all(&inputs, &catalog, cli.threads, &progress, cli.binary)?;
+    let options = input::ReadOptions { binary: cli.binary, mmap: !cli.no_mmap };
+    let mut tally = scan_all(&inputs, &catalog, cli.threads, &progress, options)?;
     let mut errors = expanded.errors;
     errors.append(&mut tally.errors);
     tally.errors = errors;
@@ -186,7 +187,7 @@ pub fn scan_all(
     catalog: &Catalog,
     threads: Option<usize>,
     progress: &Arc<Progress>,
-    binary: bool,
+    options: input::ReadOptions,
 ) -> anyhow::Result<Tally> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads.unwrap_or(0))
@@ -198,7 +199,7 @@ pub fn scan_all(
     let mut total = Tally::default();
     for batch in inputs.chunks(MERGE_BATCH) {
         let tallies: Vec<Tally> = pool.install(|| {
-            batch.par_iter().map(|input| input::scan(input, catalog, progress, binary)).collect()
+            batch.par_iter().map(|input| input::scan(input, catalog, progress, options)).collect()
         });
         for tally in tallies {
             total.merge(tally);

@@ -301,23 +301,69 @@ impl<'c> Scanner<'c> {
             return self.chunk(chunk, first_line, out);
         }
 
-        let mut other = Scanner::new(self.catalog);
-        other.remember_before(first, 0, first.len());
+        let mut other = Scanner::after(self.catalog, first);
         let mut other_hits = Vec::new();
         let (lines, other_lines) = rayon::join(
             || self.chunk(first, first_line, out),
             || other.chunk(second, first_line + first_lines, &mut other_hits),
         );
-        if !self.is_idle() {
-            return lines + self.chunk(second, first_line + lines, out);
+        if self.take_over(other, &mut other_hits, 0, out) {
+            lines + other_lines
+        } else {
+            lines + self.chunk(second, first_line + lines, out)
         }
-        // The second half did not know the offsets the first half saw.
+    }
+
+    /// Starts a scanner for the text that follows `before`, keeping the last
+    /// lines of `before` for time look-back. What it finds is exact when
+    /// the scanner that read `before` ends idle: see [`Scanner::take_over`].
+    pub fn after(catalog: &'c Catalog, before: &[u8]) -> Scanner<'c> {
+        let mut scanner = Scanner::new(catalog);
+        scanner.remember_before(before, 0, before.len());
+        scanner
+    }
+
+    /// Continues with `next`, a scanner from [`Scanner::after`] that has
+    /// scanned the text after this one's, and moves its `hits` to `out`,
+    /// adding `lines_before` to their line numbers. Returns false and
+    /// changes nothing when this scanner is not idle, because a record or
+    /// object it has open could change what `next` found: the caller scans
+    /// that text again with this scanner.
+    pub fn take_over(
+        &mut self,
+        mut next: Scanner<'c>,
+        hits: &mut Vec<Hit>,
+        lines_before: u64,
+        out: &mut Vec<Hit>,
+    ) -> bool {
+        if !self.is_idle() {
+            return false;
+        }
+        for hit in hits.iter_mut() {
+            hit.context_mut().line += lines_before;
+        }
+        next.shift_lines(lines_before);
+        // `next` did not know the offsets this scanner saw.
         let mut last_offset = self.last_offset;
-        assign_offsets(&mut other_hits, &mut last_offset);
-        out.append(&mut other_hits);
-        other.last_offset = last_offset;
-        *self = other;
-        lines + other_lines
+        assign_offsets(hits, &mut last_offset);
+        out.append(hits);
+        next.last_offset = last_offset;
+        *self = next;
+        true
+    }
+
+    /// Adds `by` to the line numbers of what is open, for a scanner that
+    /// numbered its text from 1 and turns out to follow `by` lines.
+    fn shift_lines(&mut self, by: u64) {
+        if let Some(record) = &mut self.open {
+            for (number, _) in &mut record.lines {
+                *number += by;
+            }
+            for hit in &mut record.hits_before {
+                hit.context_mut().line += by;
+            }
+        }
+        self.block.first_line += by;
     }
 
     /// Returns true when a line without a candidate key cannot change what

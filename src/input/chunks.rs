@@ -41,9 +41,11 @@ pub fn for_each_chunk(
     read_chunks(reader, initial, MAX_LINE_BYTES, &mut each)
 }
 
-/// Calls `each` with `lines`, whole lines, in pieces of at most
-/// [`MAX_CHUNK_BYTES`] that end at line ends (a longer line is one piece).
-fn emit(lines: &[u8], each: &mut dyn FnMut(Chunk<'_>)) {
+/// Calls `each` with the chunks of `lines`, whole lines in memory: pieces
+/// of at most [`MAX_CHUNK_BYTES`] that end at line ends. A longer line is a
+/// piece of its own, cut at [`MAX_LINE_BYTES`] as [`for_each_chunk`] cuts it
+/// when reading.
+pub fn for_each_chunk_in(lines: &[u8], each: &mut dyn FnMut(Chunk<'_>)) {
     let mut start = 0;
     while start < lines.len() {
         let limit = (start + MAX_CHUNK_BYTES).min(lines.len());
@@ -57,7 +59,13 @@ fn emit(lines: &[u8], each: &mut dyn FnMut(Chunk<'_>)) {
                 }
             }
         };
-        each(Chunk { bytes: &lines[start..end], truncated: false });
+        let piece = &lines[start..end];
+        let content = piece.strip_suffix(b"\n").unwrap_or(piece);
+        if content.len() >= MAX_LINE_BYTES {
+            each(Chunk { bytes: &content[..MAX_LINE_BYTES], truncated: true });
+        } else {
+            each(Chunk { bytes: piece, truncated: false });
+        }
         start = end;
     }
 }
@@ -82,7 +90,7 @@ fn read_chunks(
                     // The whole lines read before the error are still
                     // scanned; the line the error cut short is not.
                     if let Some(last) = memchr::memrchr(b'\n', &buf[..filled]) {
-                        emit(&buf[..=last], each);
+                        for_each_chunk_in(&buf[..=last], each);
                     }
                     return Err(e);
                 }
@@ -93,12 +101,12 @@ fn read_chunks(
         }
         match memchr::memrchr(b'\n', &buf[..filled]) {
             Some(last) => {
-                emit(&buf[..=last], each);
+                for_each_chunk_in(&buf[..=last], each);
                 buf.copy_within(last + 1..filled, 0);
                 filled -= last + 1;
             }
             None if eof => {
-                emit(&buf[..filled], each);
+                for_each_chunk_in(&buf[..filled], each);
                 filled = 0;
             }
             None if capacity < max => {

@@ -10,7 +10,7 @@ use encoding_rs_io::DecodeReaderBytesBuilder;
 use flate2::read::MultiGzDecoder;
 
 /// Bytes looked at to decide the encoding.
-const SAMPLE_BYTES: usize = 64 << 10;
+pub const SAMPLE_BYTES: usize = 64 << 10;
 
 /// Read buffer size for the decoded stream.
 const BUFFER_BYTES: usize = 256 << 10;
@@ -57,6 +57,14 @@ pub fn decode(raw: Box<dyn Read + Send>) -> io::Result<Decoded> {
     let mut decoded = decode_text(sample, rest);
     decoded.gzip = gzip;
     Ok(decoded)
+}
+
+/// Tells whether a stream that starts with `sample` is UTF-8 text that needs
+/// no decoding: not compressed, no UTF-16 or GB18030, no NUL bytes.
+pub fn is_plain_utf8(sample: &[u8]) -> bool {
+    !sample.starts_with(&[0x1f, 0x8b])
+        && other_compression(sample).is_none()
+        && detect(sample) == Detected::Utf8
 }
 
 /// Gzip layers opened before the text is expected.

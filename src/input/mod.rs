@@ -2,6 +2,7 @@
 
 mod chunks;
 mod decode;
+mod mapped;
 
 use std::fs::File;
 use std::io::{self, Read};
@@ -178,14 +179,38 @@ pub fn total_bytes(inputs: &[Input]) -> Option<u64> {
     })
 }
 
+/// How inputs are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadOptions {
+    /// Scan files with NUL bytes as text instead of skipping them.
+    pub binary: bool,
+    /// Memory-map large plain-text files and scan each on all threads.
+    pub mmap: bool,
+}
+
 /// Reads one input to the end and returns its tally. Read errors end up in
 /// the tally's errors; what was read before them is kept.
-pub fn scan(input: &Input, catalog: &Catalog, progress: &Arc<Progress>, binary: bool) -> Tally {
+pub fn scan(
+    input: &Input,
+    catalog: &Catalog,
+    progress: &Arc<Progress>,
+    options: ReadOptions,
+) -> Tally {
     let name: Arc<str> = Arc::from(input.display_name());
-    let raw: Box<dyn Read + Send> = match input {
-        Input::Stdin => Box::new(io::stdin()),
+    let (raw, size_hint): (Box<dyn Read + Send>, _) = match input {
+        Input::Stdin => (Box::new(io::stdin()), None),
         Input::File(path) => match File::open(path) {
-            Ok(file) => Box::new(file),
+            Ok(file) => {
+                let size = file.metadata().ok().filter(|m| m.is_file()).map(|m| m.len());
+                if let Some(tally) = size
+                    .filter(|_| options.mmap)
+                    .and_then(|size| scan_mapped(&file, size, &name, catalog, progress))
+                {
+                    progress.file_done();
+                    return tally;
+                }
+                (Box::new(file), size)
+            }
             Err(e) => {
                 let mut tally = Tally::default();
                 tally.errors.push(InputError { path: name.to_string(), error: describe(&e) });
@@ -194,13 +219,32 @@ pub fn scan(input: &Input, catalog: &Catalog, progress: &Arc<Progress>, binary: 
             }
         },
     };
-    let size_hint = match input {
-        Input::File(path) => std::fs::metadata(path).ok().filter(|m| m.is_file()).map(|m| m.len()),
-        Input::Stdin => None,
-    };
-    let tally = scan_reader(raw, &name, catalog, progress, binary, size_hint);
+    let tally = scan_reader(raw, &name, catalog, progress, options.binary, size_hint);
     progress.file_done();
     tally
+}
+
+/// Scans a regular file of `size` bytes through a memory map when it is
+/// large and plain UTF-8 text. Returns `None` when the file should be read
+/// instead: small, compressed, in another encoding, or not mappable.
+fn scan_mapped(
+    file: &File,
+    size: u64,
+    name: &Arc<str>,
+    catalog: &Catalog,
+    progress: &Progress,
+) -> Option<Tally> {
+    if size < mapped::MIN_MAP_BYTES {
+        return None;
+    }
+    let map = mapped::map(file).ok()?;
+    if !decode::is_plain_utf8(&map[..map.len().min(decode::SAMPLE_BYTES)]) {
+        return None;
+    }
+    let mut tally = Tally::default();
+    tally.files = 1;
+    mapped::scan(&map, catalog, name, progress, &mut tally);
+    Some(tally)
 }
 
 /// Reads one stream to the end and returns its tally, as [`scan`] does for

@@ -4,7 +4,7 @@
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::util::{
     code_group, json_report, open_temp_dir, parse_json, root, run_in_terminal, status,
@@ -366,4 +366,51 @@ fn threads_give_identical_json() {
 
     assert!(single_thread == two_threads, "-j 1 and -j 2 give different JSON");
     assert!(two_threads == two_threads_again, "two runs with -j 2 give different JSON");
+}
+
+#[test]
+fn mapped_file_gives_read_json() {
+    // Larger than the size from which files are memory-mapped (16 MiB):
+    // the fixture logs repeated, so that segment ends fall inside
+    // multi-line records and DevTools expanded objects.
+    let dir = open_temp_dir();
+    let mut text = Vec::new();
+    let mut copies = 0;
+    while text.len() < 17 << 20 {
+        for name in [
+            "devtools-expanded.log",
+            "realtime-log-pretty.json",
+            "sdk-2.5-onlog.log",
+            "sdk-2.6-devtools.log",
+            "server-java.log",
+            "server-node.log",
+            "wechat-signals.log",
+        ] {
+            text.extend(std::fs::read(root().join("fixtures").join(name)).unwrap());
+            text.push(b'\n');
+        }
+        copies += 1;
+    }
+    let path = write_file(dir.path(), "large.log", &text);
+    let run = |args: &[&str]| {
+        let output = triage()
+            .args(["--format", "json", "--lang", "en"])
+            .args(args)
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert_eq!(status(&output), 1, "exit status with {args:?}");
+        output.stdout
+    };
+    let read = run(&["--no-mmap", "-j", "1"]);
+    let mapped_one_thread = run(&["-j", "1"]);
+    let mapped_two_threads = run(&["-j", "2"]);
+
+    assert!(read == mapped_one_thread, "-j 1 gives other JSON mapped than read");
+    assert!(read == mapped_two_threads, "-j 2 gives other JSON mapped than read");
+    let report: Value = serde_json::from_slice(&read).unwrap();
+    let lines = text.iter().filter(|&&b| b == b'\n').count() as u64;
+    assert_eq!(report["scanned"]["lines"], lines);
+    assert_eq!(report["scanned"]["bytes"], text.len() as u64);
+    assert!(copies > 1);
 }
