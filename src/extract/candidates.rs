@@ -10,13 +10,117 @@
 use regex::bytes::Regex;
 
 use super::shapes;
+use super::triggers::{self, Tables, PLACES};
 
-/// The two searches: event shapes (see [`shapes`]), and the catalog's
-/// finding patterns. They are kept apart so that case-insensitive or
-/// unusual finding patterns cannot slow down the search for events.
+/// The searches: one vector scan for event shapes (see [`shapes`]) and
+/// finding needles, and a regex for the finding patterns without a needle.
 #[derive(Debug)]
 pub struct Candidates {
-    findings: Option<Regex>,
+    needles: Needles,
+    /// The finding patterns that have no literal text long enough for a
+    /// needle, as one regex.
+    other_findings: Option<Regex>,
+}
+
+/// The needles of the finding patterns, in the buckets of the vector scan.
+#[derive(Debug)]
+struct Needles {
+    tables: Tables,
+    buckets: Vec<Vec<Needle>>,
+}
+
+/// A text that every match of some finding pattern contains.
+#[derive(Debug)]
+struct Needle {
+    text: Vec<u8>,
+    /// Where the bytes that the scan looks for start in `text`.
+    trigger: usize,
+}
+
+impl Needle {
+    fn trigger_bytes(&self) -> &[u8] {
+        &self.text[self.trigger..self.trigger + PLACES]
+    }
+}
+
+/// Counts the four-byte texts that a bucket of `needles` fits: at each
+/// place, the low nibbles times the high nibbles of the needles' bytes.
+fn fitting_texts<'a>(needles: impl Iterator<Item = &'a Needle> + Clone) -> usize {
+    (0..PLACES)
+        .map(|place| {
+            let bytes = || needles.clone().map(move |n| n.trigger_bytes()[place]);
+            let lows: std::collections::BTreeSet<u8> = bytes().map(|b| b & 15).collect();
+            let highs: std::collections::BTreeSet<u8> = bytes().map(|b| b >> 4).collect();
+            lows.len() * highs.len()
+        })
+        .product()
+}
+
+/// Buckets of a [`Tables`].
+const BUCKETS: usize = 8;
+
+impl Needles {
+    /// Puts each needle in the bucket whose byte sets its trigger widens
+    /// least, rarest triggers first: a bucket fits every combination of the
+    /// nibbles of its bytes at each place, so needles with unlike bytes in
+    /// one bucket let many other texts through to the check.
+    fn build(texts: &[String]) -> Needles {
+        let mut needles: Vec<Needle> = texts
+            .iter()
+            .map(|text| {
+                let text = text.as_bytes().to_vec();
+                let trigger = rarest_start(&text, PLACES);
+                Needle { text, trigger }
+            })
+            .collect();
+        needles.sort_by_key(|n| n.trigger_bytes().iter().map(|&b| commonness(b)).sum::<usize>());
+        let mut buckets: Vec<Vec<Needle>> = (0..BUCKETS).map(|_| Vec::new()).collect();
+        for needle in needles {
+            let widening = |bucket: &Vec<Needle>| {
+                let before = if bucket.is_empty() { 0 } else { fitting_texts(bucket.iter()) };
+                fitting_texts(bucket.iter().chain([&needle])) - before
+            };
+            let best = (0..BUCKETS).min_by_key(|&i| widening(&buckets[i])).unwrap_or(0);
+            buckets[best].push(needle);
+        }
+        buckets.retain(|bucket| !bucket.is_empty());
+
+        // The bytes each bucket allows at each place: those of its needles.
+        let places: Vec<[Vec<u8>; PLACES]> = buckets
+            .iter()
+            .map(|needles| {
+                std::array::from_fn(|place| {
+                    needles.iter().map(|n| n.trigger_bytes()[place]).collect()
+                })
+            })
+            .collect();
+        let sets: Vec<[&[u8]; PLACES]> = places
+            .iter()
+            .map(|bytes| std::array::from_fn(|place| bytes[place].as_slice()))
+            .collect();
+        Needles { tables: Tables::new(&sets), buckets }
+    }
+
+    /// Returns the last byte of the earliest-ending needle, starting at or
+    /// after `from`, whose trigger in one of `buckets` is at `at`.
+    fn end_at(&self, hay: &[u8], from: usize, at: usize, buckets: u8) -> Option<usize> {
+        let mut end: Option<usize> = None;
+        for (index, needles) in self.buckets.iter().enumerate() {
+            if buckets & (1 << index) == 0 {
+                continue;
+            }
+            for needle in needles {
+                let Some(start) = at.checked_sub(needle.trigger).filter(|&s| s >= from) else {
+                    continue;
+                };
+                if hay[start..].starts_with(&needle.text) {
+                    let last = start + needle.text.len() - 1;
+                    end = Some(end.map_or(last, |e| e.min(last)));
+                }
+            }
+        }
+        end
+    }
 }
 
 /// The candidate each search found last, kept so that a search is not
@@ -29,21 +133,22 @@ pub struct Cursor {
 impl Candidates {
     /// Builds the searches from the catalog's finding patterns.
     pub fn build(finding_patterns: &[&str]) -> Result<Candidates, regex::Error> {
-        let mut alternatives: Vec<String> = Vec::new();
+        let mut texts: Vec<String> = Vec::new();
+        let mut others: Vec<String> = Vec::new();
         for pattern in finding_patterns {
             match needles(pattern) {
-                Some(needles) => alternatives.extend(needles.iter().map(|n| regex::escape(n))),
-                None => alternatives.push(format!("(?:{pattern})")),
+                Some(needles) => texts.extend(needles),
+                None => others.push(format!("(?:{pattern})")),
             }
         }
-        alternatives.sort();
-        alternatives.dedup();
-        let findings = if alternatives.is_empty() {
+        texts.sort();
+        texts.dedup();
+        let other_findings = if others.is_empty() {
             None
         } else {
-            Some(Regex::new(&format!("(?m){}", alternatives.join("|")))?)
+            Some(Regex::new(&format!("(?m){}", others.join("|")))?)
         };
-        Ok(Candidates { findings })
+        Ok(Candidates { needles: Needles::build(&texts), other_findings })
     }
 
     /// Returns the start of the first candidate line at or after `pos`,
@@ -57,12 +162,12 @@ impl Candidates {
                 Some(None) => false,
             };
             if stale {
-                // A position inside the candidate line: for findings, the
-                // end of the earliest-ending match (cheaper than its start).
-                let inside = match (index, &self.findings) {
-                    (0, _) => shapes::next(chunk, pos),
-                    (_, Some(findings)) => {
-                        findings.shortest_match_at(chunk, pos).map(|end| end.saturating_sub(1))
+                // A position inside the candidate line: the last byte of
+                // the earliest-ending shape, needle or match.
+                let inside = match (index, &self.other_findings) {
+                    (0, _) => self.scan(chunk, pos),
+                    (_, Some(regex)) => {
+                        regex.shortest_match_at(chunk, pos).map(|end| end.saturating_sub(1))
                     }
                     (_, None) => None,
                 };
@@ -72,6 +177,27 @@ impl Candidates {
                 best = Some(best.map_or(*start, |b| b.min(*start)));
             }
         }
+        best
+    }
+
+    /// Returns the last byte of the earliest-ending event shape or finding
+    /// needle that starts at or after `from`.
+    fn scan(&self, hay: &[u8], from: usize) -> Option<usize> {
+        let mut best: Option<usize> = None;
+        triggers::for_each(hay, from, &shapes::TABLES, &self.needles.tables, &mut |trigger| {
+            // Shapes and needles end at or after their trigger, so no
+            // trigger past the best end so far can end earlier.
+            if best.is_some_and(|b| trigger.at > b) {
+                return false;
+            }
+            let shape = (trigger.events != 0).then(|| shapes::shape_at(hay, from, trigger.at));
+            let needle = (trigger.findings != 0)
+                .then(|| self.needles.end_at(hay, from, trigger.at, trigger.findings));
+            for end in [shape, needle].into_iter().flatten().flatten() {
+                best = Some(best.map_or(end, |b| b.min(end)));
+            }
+            true
+        });
         best
     }
 }
@@ -112,12 +238,6 @@ fn needles(pattern: &str) -> Option<Vec<String>> {
 /// The window of `NEEDLE_BYTES` bytes of `text` whose first four bytes are
 /// the least common in English log text; on a tie, the later window.
 fn rarest_window(text: &str) -> &str {
-    let commonness = |b: u8| match b {
-        b'e' | b't' | b'a' | b'o' | b'i' | b'n' | b's' | b'r' | b'h' | b'l' | b' ' => 3,
-        b'a'..=b'z' => 2,
-        b'A'..=b'Z' | b'0'..=b'9' => 1,
-        _ => 0,
-    };
     let bytes = text.as_bytes();
     let mut best = (usize::MAX, 0);
     for start in 0..=bytes.len() - NEEDLE_BYTES {
@@ -131,6 +251,25 @@ fn rarest_window(text: &str) -> &str {
         }
     }
     &text[best.1..best.1 + NEEDLE_BYTES]
+}
+
+/// Returns where the `len` bytes of `text` that are the least common in
+/// English log text start; on a tie, the later ones.
+fn rarest_start(text: &[u8], len: usize) -> usize {
+    (0..=text.len() - len)
+        .rev()
+        .min_by_key(|&start| text[start..start + len].iter().map(|&b| commonness(b)).sum::<usize>())
+        .unwrap_or(0)
+}
+
+/// How common a byte is in English log text, from 0 (rare) to 3.
+fn commonness(b: u8) -> usize {
+    match b {
+        b'e' | b't' | b'a' | b'o' | b'i' | b'n' | b's' | b'r' | b'h' | b'l' | b' ' => 3,
+        b'a'..=b'z' => 2,
+        b'A'..=b'Z' | b'0'..=b'9' => 1,
+        _ => 0,
+    }
 }
 
 /// Returns the start of the line that contains byte `at`, not before `floor`.

@@ -15,6 +15,7 @@ mod shapes;
 mod tests;
 mod text;
 pub mod time;
+mod triggers;
 mod walk;
 
 use std::collections::VecDeque;

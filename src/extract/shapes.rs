@@ -1,5 +1,6 @@
-//! The event shapes of the prefilter, matched by hand: a vector scan for
-//! three-byte triggers, then a check of the bytes around each trigger.
+//! The event shapes of the prefilter, matched by hand: the vector scan of
+//! [`triggers`](super::triggers) finds three-byte triggers with [`TABLES`],
+//! then [`shape_at`] checks the bytes around each.
 //!
 //! A line contains an event shape when it has
 //! - a `code` or `error` key (`code`, `Code`, `CODE`, `error`, `Error`,
@@ -18,33 +19,16 @@
 //!
 //! Busy logs are full of `code` and `error` with a success value, about one
 //! line in eight. A general literal search stops on each of them with a
-//! high fixed cost; the scan here marks every trigger of a 32-byte block in
-//! a few vector instructions and checks each in a few scalar ones.
+//! high fixed cost, while the vector scan marks every trigger of a 32-byte
+//! block in a few instructions and each check takes a few more.
 
-/// Returns the position of the first byte, at or after `from`, of a line of
-/// `hay[from..]` that contains an event shape, or of a byte inside that line.
-/// Shapes must start at or after `from`.
-pub fn next(hay: &[u8], from: usize) -> Option<usize> {
-    let mut best: Option<usize> = None;
-    for_each_trigger(hay, from, &mut |t| {
-        // A shape ends at or after its trigger, so no trigger past the best
-        // end so far can give an earlier line.
-        if best.is_some_and(|b| t > b) {
-            return false;
-        }
-        if let Some(end) = shape_at(hay, from, t) {
-            best = Some(best.map_or(end, |b| b.min(end)));
-        }
-        true
-    });
-    best
-}
+use super::triggers::{Tables, ANY};
 
 /// Checks the shape that the trigger at `t` may belong to and returns the
 /// position of its last byte, which lies in the candidate line (a final
 /// line feed belongs to the line it ends). The shape must start at or after
 /// `from`.
-fn shape_at(hay: &[u8], from: usize, t: usize) -> Option<usize> {
+pub fn shape_at(hay: &[u8], from: usize, t: usize) -> Option<usize> {
     let byte = |i: usize| hay.get(i).copied();
     let before = if t > from { byte(t - 1) } else { None };
     let word = |text: &[u8]| hay[t..].starts_with(text);
@@ -138,143 +122,21 @@ fn failed_number(hay: &[u8], mut i: usize) -> Option<usize> {
         .then_some(i + 3)
 }
 
-/// The trigger buckets: for each, the bytes allowed at each of three
-/// places. A trigger is three bytes that fit one bucket. Each set is all
-/// combinations of some low and some high nibbles (`oO` is 0x6F and 0x4F),
-/// so that the nibble tables below describe it exactly.
-const BUCKETS: [[&[u8]; 3]; 6] = [
-    [b"oO", b"dD", b"eE"],
-    [b"rR", b"rR", b"oO"],
-    [b"f", b"a", b"i"],
-    [b"x", b"c", b"e"],
-    [b"{[", b"\n", ANY],
-    [b"{[", b"\r", b"\n"],
+/// The trigger buckets: for each, the bytes allowed at each place. Each set
+/// is all combinations of some low and some high nibbles (`oO` is 0x6F and
+/// 0x4F), so that the tables fit exactly these triggers. The fourth byte is
+/// free, as the vector scan requires of event tables.
+const BUCKETS: [[&[u8]; 4]; 6] = [
+    [b"oO", b"dD", b"eE", ANY],
+    [b"rR", b"rR", b"oO", ANY],
+    [b"f", b"a", b"i", ANY],
+    [b"x", b"c", b"e", ANY],
+    [b"{[", b"\n", ANY, ANY],
+    [b"{[", b"\r", b"\n", ANY],
 ];
 
-/// Stands for every byte in [`BUCKETS`].
-const ANY: &[u8] = b"";
-
-/// Nibble tables, one pair per place: the buckets a byte's low nibble allows
-/// and the buckets its high nibble allows, one bit per bucket. A byte fits
-/// the buckets in both. Each table is written twice, once per 128-bit lane.
-const TABLES: [[[u8; 32]; 2]; 3] = tables();
-
-const fn tables() -> [[[u8; 32]; 2]; 3] {
-    let mut tables = [[[0u8; 32]; 2]; 3];
-    let mut bucket = 0;
-    while bucket < BUCKETS.len() {
-        let mut place = 0;
-        while place < 3 {
-            let bytes = BUCKETS[bucket][place];
-            let mut nibble = 0;
-            while nibble < 16 {
-                let mut lo = bytes.is_empty();
-                let mut hi = bytes.is_empty();
-                let mut i = 0;
-                while i < bytes.len() {
-                    lo |= bytes[i] & 15 == nibble as u8;
-                    hi |= bytes[i] >> 4 == nibble as u8;
-                    i += 1;
-                }
-                let bit = 1 << bucket;
-                if lo {
-                    tables[place][0][nibble] |= bit;
-                    tables[place][0][nibble + 16] |= bit;
-                }
-                if hi {
-                    tables[place][1][nibble] |= bit;
-                    tables[place][1][nibble + 16] |= bit;
-                }
-                nibble += 1;
-            }
-            place += 1;
-        }
-        bucket += 1;
-    }
-    tables
-}
-
-/// Tells whether a trigger starts at `t`. Bytes past the end count as zero.
-fn is_trigger(hay: &[u8], t: usize) -> bool {
-    let mut buckets = u8::MAX;
-    for (place, [lo, hi]) in TABLES.iter().enumerate() {
-        let b = hay.get(t + place).copied().unwrap_or(0);
-        buckets &= lo[usize::from(b & 15)] & hi[usize::from(b >> 4)];
-    }
-    buckets != 0
-}
-
-/// Calls `visit` with each trigger position at or after `from`, in order,
-/// until it returns false.
-fn for_each_trigger(hay: &[u8], from: usize, visit: &mut dyn FnMut(usize) -> bool) {
-    #[cfg(target_arch = "x86_64")]
-    if std::is_x86_feature_detected!("avx2") {
-        // SAFETY: the CPU supports AVX2, checked just above.
-        unsafe { avx2::for_each_trigger(hay, from, visit) };
-        return;
-    }
-    scalar_triggers(hay, from, visit);
-}
-
-/// Scans without vector instructions, as [`for_each_trigger`] does. The
-/// vector scan uses it for its last bytes.
-fn scalar_triggers(hay: &[u8], from: usize, visit: &mut dyn FnMut(usize) -> bool) -> bool {
-    for t in from..hay.len() {
-        if is_trigger(hay, t) && !visit(t) {
-            return false;
-        }
-    }
-    true
-}
-
-#[cfg(target_arch = "x86_64")]
-mod avx2 {
-    use std::arch::x86_64::*;
-
-    use super::TABLES;
-
-    /// Bytes a block needs past its start: 32 and the two after them.
-    const READ: usize = 34;
-
-    /// Scans as [`super::for_each_trigger`] does, 32 bytes at a time. Each
-    /// place's bucket bits come from two table lookups (`vpshufb`) by the
-    /// bytes' low and high nibbles.
-    ///
-    /// # Safety
-    ///
-    /// The CPU must support AVX2.
-    #[target_feature(enable = "avx2")]
-    pub unsafe fn for_each_trigger(hay: &[u8], from: usize, visit: &mut dyn FnMut(usize) -> bool) {
-        // SAFETY (all loads of this function): each reads 32 bytes from an
-        // array of 32 bytes, or from `hay` at `at + place` where
-        // `at + 34 <= hay.len()` and `place <= 2`.
-        let table = |t: &[u8; 32]| unsafe { _mm256_loadu_si256(t.as_ptr().cast()) };
-        let tables = TABLES.map(|[lo, hi]| [table(&lo), table(&hi)]);
-        let low_nibbles = _mm256_set1_epi8(15);
-        let mut at = from;
-        while at + READ <= hay.len() {
-            let mut buckets = _mm256_set1_epi8(-1);
-            for (place, [lo, hi]) in tables.iter().enumerate() {
-                let v = unsafe { _mm256_loadu_si256(hay.as_ptr().add(at + place).cast()) };
-                let low = _mm256_and_si256(v, low_nibbles);
-                let high = _mm256_and_si256(_mm256_srli_epi16(v, 4), low_nibbles);
-                let fits =
-                    _mm256_and_si256(_mm256_shuffle_epi8(*lo, low), _mm256_shuffle_epi8(*hi, high));
-                buckets = _mm256_and_si256(buckets, fits);
-            }
-            let none = _mm256_cmpeq_epi8(buckets, _mm256_setzero_si256());
-            let mut mask = !(_mm256_movemask_epi8(none) as u32);
-            while mask != 0 {
-                if !visit(at + mask.trailing_zeros() as usize) {
-                    return;
-                }
-                mask &= mask - 1;
-            }
-            at += 32;
-        }
-        super::scalar_triggers(hay, at, visit);
-    }
-}
+/// The nibble tables of [`BUCKETS`].
+pub const TABLES: Tables = Tables::new(&BUCKETS);
 
 #[cfg(test)]
 mod tests {
@@ -288,6 +150,23 @@ mod tests {
         r"|failed:?(?-u:\s)+(?:\[object Object\](?-u:\s)+)?[0-9]{3}(?-u:\s)",
         r"|\{\r?\n|\[\r?\n",
     );
+
+    /// Returns a position in the first line at or after `from` that
+    /// contains an event shape, as the prefilter finds it.
+    fn next(hay: &[u8], from: usize) -> Option<usize> {
+        let none = Tables::new(&[]);
+        let mut best: Option<usize> = None;
+        super::super::triggers::for_each(hay, from, &TABLES, &none, &mut |trigger| {
+            if best.is_some_and(|b| trigger.at > b) {
+                return false;
+            }
+            if let Some(end) = shape_at(hay, from, trigger.at) {
+                best = Some(best.map_or(end, |b| b.min(end)));
+            }
+            true
+        });
+        best
+    }
 
     fn line_of(hay: &[u8], at: usize, from: usize) -> usize {
         memchr::memrchr(b'\n', &hay[from..at]).map_or(from, |i| from + i + 1)
@@ -395,27 +274,19 @@ mod tests {
         }
     }
 
-    fn triggers(hay: &[u8], scan: fn(&[u8], usize, &mut dyn FnMut(usize) -> bool)) -> Vec<usize> {
-        let mut found = Vec::new();
-        scan(hay, 0, &mut |t| {
-            found.push(t);
-            true
-        });
-        found
-    }
-
-    fn scalar(hay: &[u8], from: usize, visit: &mut dyn FnMut(usize) -> bool) {
-        scalar_triggers(hay, from, visit);
-    }
-
     #[test]
     fn nibble_tables_are_exact() {
         // Every byte triple is a trigger exactly when it fits a bucket.
         let fits = |triple: [u8; 3]| {
             BUCKETS.iter().any(|bucket| {
-                bucket.iter().zip(triple).all(|(bytes, b)| bytes.is_empty() || bytes.contains(&b))
+                bucket.iter().zip(triple).all(|(bytes, b)| *bytes == ANY || bytes.contains(&b))
             })
         };
+        // The fourth byte is free.
+        for fourth in 0..=u8::MAX {
+            assert_eq!(TABLES.fits(&[b'o', b'd', b'e', fourth], 0), 1, "ode and {fourth}");
+            assert_eq!(TABLES.fits(&[b'x', b'd', b'e', fourth], 0), 0, "xde and {fourth}");
+        }
         let interesting: Vec<u8> = BUCKETS
             .iter()
             .flatten()
@@ -425,7 +296,7 @@ mod tests {
         for &a in &interesting {
             for &b in &interesting {
                 for &c in &interesting {
-                    assert_eq!(is_trigger(&[a, b, c], 0), fits([a, b, c]), "{a} {b} {c}");
+                    assert_eq!(TABLES.fits(&[a, b, c], 0) != 0, fits([a, b, c]), "{a} {b} {c}");
                 }
             }
         }
@@ -433,15 +304,6 @@ mod tests {
 
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
-
-        /// The vector scan and the portable one find the same triggers.
-        #[test]
-        fn vector_scan_matches_portable(
-            bytes in proptest::collection::vec(proptest::sample::select(
-                b"oOdDeErRfaixc{[\n\r- 0".to_vec()), 0..200),
-        ) {
-            proptest::prop_assert_eq!(triggers(&bytes, for_each_trigger), triggers(&bytes, scalar));
-        }
 
         /// Random texts from the pieces of the shapes give the same lines
         /// as the regex.

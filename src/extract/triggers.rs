@@ -1,0 +1,278 @@
+//! The vector scan of the prefilter: finds every place where four bytes
+//! fit a bucket of an event-shape table or of a finding-needle table.
+//!
+//! A table describes up to eight buckets, each a set of allowed bytes for
+//! each of four places. Per place, a byte's low nibble and high nibble
+//! each look up the buckets they allow (`vpshufb` on 32 bytes at once), and
+//! the byte fits the buckets that both allow. A bucket's set is therefore
+//! read as all combinations of its bytes' low and high nibbles: exact for
+//! sets such as `oO` (0x6F and 0x4F), wider for others, which the checks
+//! after the scan allow for.
+
+/// Nibble tables for up to eight buckets of four-byte triggers: for each
+/// place, the buckets allowed by each low nibble and by each high nibble,
+/// one bit per bucket, written twice (once per 128-bit lane of a vector).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tables([[[u8; 32]; 2]; PLACES]);
+
+/// Bytes in a trigger.
+pub const PLACES: usize = 4;
+
+/// Stands for every byte at a place of a bucket: all low and all high
+/// nibbles.
+pub const ANY: &[u8] = &[
+    0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff,
+];
+
+impl Tables {
+    /// Builds the tables of `buckets` (at most eight): for each bucket,
+    /// the bytes allowed at each place. A bucket with no bytes at a place
+    /// never fits.
+    pub const fn new(buckets: &[[&[u8]; PLACES]]) -> Tables {
+        assert!(buckets.len() <= 8, "a table has at most eight buckets");
+        let mut tables = [[[0u8; 32]; 2]; PLACES];
+        let mut bucket = 0;
+        while bucket < buckets.len() {
+            let bit = 1 << bucket;
+            let mut place = 0;
+            while place < PLACES {
+                let bytes = buckets[bucket][place];
+                let mut i = 0;
+                while i < bytes.len() {
+                    let (low, high) = ((bytes[i] & 15) as usize, (bytes[i] >> 4) as usize);
+                    tables[place][0][low] |= bit;
+                    tables[place][0][low + 16] |= bit;
+                    tables[place][1][high] |= bit;
+                    tables[place][1][high + 16] |= bit;
+                    i += 1;
+                }
+                place += 1;
+            }
+            bucket += 1;
+        }
+        Tables(tables)
+    }
+
+    /// Returns the buckets that the four bytes at `at` fit, one bit each.
+    /// Bytes past the end count as zero.
+    pub fn fits(&self, hay: &[u8], at: usize) -> u8 {
+        let mut buckets = u8::MAX;
+        for (place, [low, high]) in self.0.iter().enumerate() {
+            let b = hay.get(at + place).copied().unwrap_or(0);
+            buckets &= low[usize::from(b & 15)] & high[usize::from(b >> 4)];
+        }
+        buckets
+    }
+}
+
+/// A place where three bytes fit a bucket of either table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Trigger {
+    pub at: usize,
+    /// Buckets of the event table, one bit each.
+    pub events: u8,
+    /// Buckets of the finding table, one bit each.
+    pub findings: u8,
+}
+
+/// Calls `visit` with each trigger at or after `from`, in order, until it
+/// returns false. The vector scan reads only the first three places of
+/// `events`, whose buckets must allow [`ANY`] byte at the fourth.
+pub fn for_each(
+    hay: &[u8],
+    from: usize,
+    events: &Tables,
+    findings: &Tables,
+    visit: &mut dyn FnMut(Trigger) -> bool,
+) {
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU supports AVX2, checked just above.
+        unsafe { avx2::for_each(hay, from, events, findings, visit) };
+        return;
+    }
+    for_each_portable(hay, from, events, findings, visit);
+}
+
+/// Scans without vector instructions, as [`for_each`] does. The vector
+/// scan uses it for its last bytes.
+pub fn for_each_portable(
+    hay: &[u8],
+    from: usize,
+    events: &Tables,
+    findings: &Tables,
+    visit: &mut dyn FnMut(Trigger) -> bool,
+) {
+    for at in from..hay.len() {
+        let trigger =
+            Trigger { at, events: events.fits(hay, at), findings: findings.fits(hay, at) };
+        if (trigger.events | trigger.findings) != 0 && !visit(trigger) {
+            return;
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+mod avx2 {
+    use std::arch::x86_64::*;
+
+    use super::{Tables, Trigger, PLACES};
+
+    /// Bytes between the block scanned and the one prefetched. On the 1 GiB
+    /// benchmark corpus, 2 KiB ahead was faster than 4 and 8 KiB ahead.
+    const PREFETCH_AHEAD: usize = 2048;
+
+    /// Bytes a block needs past its start: 32 and the three after them.
+    const READ: usize = 32 + PLACES - 1;
+
+    /// Scans as [`super::for_each`] does, 32 bytes at a time.
+    ///
+    /// # Safety
+    ///
+    /// The CPU must support AVX2.
+    #[target_feature(enable = "avx2")]
+    pub unsafe fn for_each(
+        hay: &[u8],
+        from: usize,
+        events: &Tables,
+        findings: &Tables,
+        visit: &mut dyn FnMut(Trigger) -> bool,
+    ) {
+        // SAFETY (all loads of this function): each reads 32 bytes from an
+        // array of 32 bytes, or from `hay` at `at + place` where
+        // `at + 35 <= hay.len()` and `place <= 3`.
+        let load = |table: &[u8; 32]| unsafe { _mm256_loadu_si256(table.as_ptr().cast()) };
+        let event_tables = events.0.each_ref().map(|[low, high]| [load(low), load(high)]);
+        let finding_tables = findings.0.each_ref().map(|[low, high]| [load(low), load(high)]);
+        let nibble = _mm256_set1_epi8(15);
+        let zero = _mm256_setzero_si256();
+        let mut at = from;
+        while at + READ <= hay.len() {
+            // Data read from a memory map is not in the caches yet, and the
+            // hardware prefetcher stops at page ends: ask for it early.
+            if at + PREFETCH_AHEAD < hay.len() {
+                // SAFETY: the address is inside `hay`; a prefetch never faults.
+                unsafe {
+                    _mm_prefetch::<_MM_HINT_T0>(hay.as_ptr().add(at + PREFETCH_AHEAD).cast())
+                };
+            }
+            let mut event_buckets = _mm256_set1_epi8(-1);
+            let mut finding_buckets = _mm256_set1_epi8(-1);
+            for place in 0..PLACES {
+                let v = unsafe { _mm256_loadu_si256(hay.as_ptr().add(at + place).cast()) };
+                let low = _mm256_and_si256(v, nibble);
+                let high = _mm256_and_si256(_mm256_srli_epi16(v, 4), nibble);
+                if place < 3 {
+                    let [event_low, event_high] = event_tables[place];
+                    event_buckets = _mm256_and_si256(
+                        event_buckets,
+                        _mm256_and_si256(
+                            _mm256_shuffle_epi8(event_low, low),
+                            _mm256_shuffle_epi8(event_high, high),
+                        ),
+                    );
+                }
+                let [finding_low, finding_high] = finding_tables[place];
+                finding_buckets = _mm256_and_si256(
+                    finding_buckets,
+                    _mm256_and_si256(
+                        _mm256_shuffle_epi8(finding_low, low),
+                        _mm256_shuffle_epi8(finding_high, high),
+                    ),
+                );
+            }
+            let event_mask = !(_mm256_movemask_epi8(_mm256_cmpeq_epi8(event_buckets, zero)) as u32);
+            let finding_mask =
+                !(_mm256_movemask_epi8(_mm256_cmpeq_epi8(finding_buckets, zero)) as u32);
+            let mut mask = event_mask | finding_mask;
+            if mask != 0 {
+                let mut event_bytes = [0u8; 32];
+                let mut finding_bytes = [0u8; 32];
+                // SAFETY: each store writes 32 bytes into an array of 32.
+                unsafe {
+                    _mm256_storeu_si256(event_bytes.as_mut_ptr().cast(), event_buckets);
+                    _mm256_storeu_si256(finding_bytes.as_mut_ptr().cast(), finding_buckets);
+                }
+                while mask != 0 {
+                    let i = mask.trailing_zeros() as usize;
+                    let trigger =
+                        Trigger { at: at + i, events: event_bytes[i], findings: finding_bytes[i] };
+                    if !visit(trigger) {
+                        return;
+                    }
+                    mask &= mask - 1;
+                }
+            }
+            at += 32;
+        }
+        super::for_each_portable(hay, at, events, findings, visit);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EVENTS: Tables = Tables::new(&[[b"oO", b"dD", b"eE", ANY], [b"{[", b"\n", ANY, ANY]]);
+
+    /// A scan: [`for_each`] or [`for_each_portable`].
+    type Scan = fn(&[u8], usize, &Tables, &Tables, &mut dyn FnMut(Trigger) -> bool);
+
+    fn triggers(hay: &[u8], findings: &Tables, scan: Scan) -> Vec<Trigger> {
+        let mut found = Vec::new();
+        scan(hay, 0, &EVENTS, findings, &mut |trigger| {
+            found.push(trigger);
+            true
+        });
+        found
+    }
+
+    #[test]
+    fn tables_fit_their_buckets() {
+        let tables = Tables::new(&[
+            [b"oO", b"dD", b"eE", ANY],
+            [b"a", b"b", ANY, ANY],
+            [b"x", b"", b"y", ANY],
+            [b"k", b"e", b"y", b"s"],
+        ]);
+        assert_eq!(tables.fits(b"ode", 0), 0b0001);
+        assert_eq!(tables.fits(b"ODe", 0), 0b0001);
+        assert_eq!(tables.fits(b"odf", 0), 0);
+        assert_eq!(tables.fits(b"ab\x00", 0), 0b0010);
+        assert_eq!(tables.fits(b"ab", 0), 0b0010, "a byte past the end counts as zero");
+        assert_eq!(tables.fits(b"abz", 0), 0b0010);
+        assert_eq!(tables.fits(b"xay", 0), 0, "an empty place never fits");
+        assert_eq!(tables.fits(b"zode", 1), 0b0001);
+        assert_eq!(tables.fits(b"keys", 0), 0b1000);
+        assert_eq!(tables.fits(b"key", 0), 0);
+    }
+
+    #[test]
+    fn union_of_nibbles_fits_more() {
+        // `ab` and `pq` in one bucket also fit `aq` and `pb`: the checks
+        // after the scan reject them.
+        let tables = Tables::new(&[[b"ap", b"bq", ANY, ANY]]);
+        for text in ["ab", "pq", "aq", "pb"] {
+            assert_eq!(tables.fits(text.as_bytes(), 0), 1, "{text}");
+        }
+        assert_eq!(tables.fits(b"ac", 0), 0);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1000))]
+
+        /// The vector scan and the portable one find the same triggers, at
+        /// every offset against the 32-byte blocks.
+        #[test]
+        fn vector_scan_matches_portable(
+            bytes in proptest::collection::vec(proptest::sample::select(
+                b"oOdDeE{[\n\r- 0abcpq".to_vec()), 0..200),
+        ) {
+            let findings = Tables::new(&[[b"ab", b"bc", b"c", ANY], [b"p", b"q", ANY, b"a"]]);
+            proptest::prop_assert_eq!(
+                triggers(&bytes, &findings, for_each),
+                triggers(&bytes, &findings, for_each_portable)
+            );
+        }
+    }
+}
