@@ -27,11 +27,11 @@ pub const MIN_MAP_BYTES: u64 = 16 << 20;
 
 /// Bytes in a segment, the unit of work of one thread (extended to the end
 /// of the line it cuts).
-const SEGMENT_BYTES: usize = 4 << 20;
+const SEGMENT_BYTES: usize = 1 << 20;
 
 /// Segments per thread in one window: the segments scanned at once before
 /// they are merged and their pages released.
-const SEGMENTS_PER_THREAD: usize = 4;
+const SEGMENTS_PER_THREAD: usize = 16;
 
 /// Maps `file` for reading.
 pub fn map(file: &File) -> io::Result<Mmap> {
@@ -40,6 +40,41 @@ pub fn map(file: &File) -> io::Result<Mmap> {
     // its new end raise SIGBUS, which ends the process; `--no-mmap` reads
     // such files instead.
     unsafe { Mmap::map(file) }
+}
+
+/// The text of a scan and what is done with its pages.
+trait Pages: Sync {
+    fn bytes(&self) -> &[u8];
+
+    /// Makes the pages of `range` resident before it is scanned.
+    fn populate(&self, _range: Range<usize>) {}
+
+    /// Drops the pages of `range`, scanned and merged, from the process.
+    fn release(&self, _range: Range<usize>) {}
+}
+
+impl Pages for Mmap {
+    fn bytes(&self) -> &[u8] {
+        self
+    }
+
+    /// Maps the pages in one call: a page fault per page costs more, and
+    /// the vector scan's prefetches are dropped for pages not yet mapped.
+    fn populate(&self, range: Range<usize>) {
+        // Failure (a kernel older than 5.14) only leaves the faults.
+        let _ = self.advise_range(memmap2::Advice::PopulateRead, range.start, range.len());
+    }
+
+    /// Keeps resident memory flat however large the file. The pages stay
+    /// in the page cache.
+    fn release(&self, range: Range<usize>) {
+        // SAFETY: the mapping is a read-only shared file mapping, so dropped
+        // pages are read again from the file if touched (the look-back of
+        // the next window touches the last lines). Failure only keeps them.
+        let _ = unsafe {
+            self.unchecked_advise_range(UncheckedAdvice::DontNeed, range.start, range.len())
+        };
+    }
 }
 
 /// What one segment gave when scanned from a fresh scanner.
@@ -52,16 +87,19 @@ struct Part<'c> {
 }
 
 impl<'c> Part<'c> {
-    fn scan(catalog: &'c Catalog, data: &[u8], segment: Range<usize>) -> Part<'c> {
+    fn scan(catalog: &'c Catalog, pages: &dyn Pages, segment: Range<usize>) -> Part<'c> {
+        pages.populate(segment.clone());
+        let data = pages.bytes();
         let mut part = Part {
             scanner: Scanner::after(catalog, &data[..segment.start]),
             hits: Vec::new(),
             lines: 0,
             long_lines: 0,
         };
+        let text = &data[segment];
         scan_in_order(
             &mut part.scanner,
-            &data[segment],
+            text,
             &mut part.lines,
             &mut part.long_lines,
             &mut part.hits,
@@ -94,85 +132,145 @@ pub fn scan(
     progress: &Progress,
     tally: &mut Tally,
 ) {
-    let release = |window: Range<usize>| release(map, window);
-    scan_segments(map, SEGMENT_BYTES, catalog, name, progress, tally, &release);
+    scan_segments(map, SEGMENT_BYTES, catalog, name, progress, tally);
 }
 
-/// Scans `data` in segments of about `segment_bytes` into `tally`, calling
-/// `release` with each window of segments once it is merged. Returns how
-/// many segments were scanned a second time, in order.
+/// The state of the scan in input order, into which segments are merged.
+struct Merge<'c, 'a> {
+    catalog: &'c Catalog,
+    name: &'a Arc<str>,
+    progress: &'a Progress,
+    scanner: Scanner<'c>,
+    hits: Vec<Hit>,
+    lines: u64,
+    /// Segments scanned a second time because they started inside a record.
+    rescanned: usize,
+}
+
+impl<'c> Merge<'c, '_> {
+    /// Merges the parts of a window of segments, in order, into `tally`.
+    fn window(
+        &mut self,
+        pages: &dyn Pages,
+        segments: &[Range<usize>],
+        parts: Vec<Part<'c>>,
+        tally: &mut Tally,
+    ) {
+        for (segment, mut part) in segments.iter().zip(parts) {
+            if self.scanner.take_over(part.scanner, &mut part.hits, self.lines, &mut self.hits) {
+                self.lines += part.lines;
+                tally.long_lines += part.long_lines;
+            } else {
+                self.rescanned += 1;
+                self.in_order(&pages.bytes()[segment.clone()], tally);
+            }
+            self.add_hits(tally);
+        }
+        self.done(pages, segments);
+    }
+
+    /// Scans `text` in order, as the next text of the input.
+    fn in_order(&mut self, text: &[u8], tally: &mut Tally) {
+        scan_in_order(
+            &mut self.scanner,
+            text,
+            &mut self.lines,
+            &mut tally.long_lines,
+            &mut self.hits,
+        );
+        self.add_hits(tally);
+    }
+
+    fn add_hits(&mut self, tally: &mut Tally) {
+        for hit in self.hits.drain(..) {
+            tally.add(self.catalog, self.name, hit);
+        }
+    }
+
+    /// Counts a merged window as done and releases its pages.
+    fn done(&self, pages: &dyn Pages, segments: &[Range<usize>]) {
+        if let (Some(first), Some(last)) = (segments.first(), segments.last()) {
+            let window = first.start..last.end;
+            self.progress.add_bytes(window.len() as u64);
+            pages.release(window);
+        }
+    }
+}
+
+/// Cuts the segments of the next window, from `start` on: at most `count`
+/// of about `segment_bytes`, each extended to the end of the line it cuts.
+fn cut_window(data: &[u8], start: usize, segment_bytes: usize, count: usize) -> Vec<Range<usize>> {
+    let mut segments = Vec::new();
+    let mut end = start;
+    while end < data.len() && segments.len() < count {
+        let cut = (end + segment_bytes).min(data.len());
+        let next = memchr::memchr(b'\n', &data[cut..]).map_or(data.len(), |i| cut + i + 1);
+        segments.push(end..next);
+        end = next;
+    }
+    segments
+}
+
+/// Scans the text of `pages` in segments of about `segment_bytes` into
+/// `tally`. Returns how many segments were scanned a second time, in order.
+///
+/// With more than one thread, the segments of each window are scanned on
+/// the pool while the previous window is merged, so the merge, which runs
+/// on one thread, does not leave the others idle.
 fn scan_segments(
-    data: &[u8],
+    pages: &dyn Pages,
     segment_bytes: usize,
     catalog: &Catalog,
     name: &Arc<str>,
     progress: &Progress,
     tally: &mut Tally,
-    release: &dyn Fn(Range<usize>),
 ) -> usize {
+    let data = pages.bytes();
     let threads = rayon::current_num_threads();
-    let mut scanner = Scanner::new(catalog);
-    let mut hits = Vec::new();
-    let mut lines = 0;
-    let mut rescanned = 0;
-    let mut start = 0;
-    while start < data.len() {
-        let mut segments = Vec::new();
-        let mut end = start;
-        while end < data.len() && segments.len() < threads * SEGMENTS_PER_THREAD {
-            let cut = (end + segment_bytes).min(data.len());
-            let next = memchr::memchr(b'\n', &data[cut..]).map_or(data.len(), |i| cut + i + 1);
-            segments.push(end..next);
-            end = next;
-        }
-
-        if threads == 1 {
-            let window = &data[start..end];
-            scan_in_order(&mut scanner, window, &mut lines, &mut tally.long_lines, &mut hits);
-            add_hits(tally, catalog, name, &mut hits);
-        } else {
-            let parts: Vec<Part<'_>> = segments
-                .par_iter()
-                .map(|segment| Part::scan(catalog, data, segment.clone()))
-                .collect();
-            for (segment, mut part) in segments.into_iter().zip(parts) {
-                if scanner.take_over(part.scanner, &mut part.hits, lines, &mut hits) {
-                    lines += part.lines;
-                    tally.long_lines += part.long_lines;
-                } else {
-                    rescanned += 1;
-                    let text = &data[segment];
-                    scan_in_order(&mut scanner, text, &mut lines, &mut tally.long_lines, &mut hits);
-                }
-                add_hits(tally, catalog, name, &mut hits);
-            }
-        }
-        progress.add_bytes((end - start) as u64);
-        release(start..end);
-        start = end;
-    }
-    scanner.finish(&mut hits);
-    add_hits(tally, catalog, name, &mut hits);
-    tally.lines = lines;
-    tally.bytes = data.len() as u64;
-    rescanned
-}
-
-fn add_hits(tally: &mut Tally, catalog: &Catalog, name: &Arc<str>, hits: &mut Vec<Hit>) {
-    for hit in hits.drain(..) {
-        tally.add(catalog, name, hit);
-    }
-}
-
-/// Drops the pages of a scanned window from the process, so that resident
-/// memory stays flat however large the file. They stay in the page cache.
-fn release(map: &Mmap, window: Range<usize>) {
-    // SAFETY: the mapping is a read-only shared file mapping, so dropped
-    // pages are read again from the file if touched (the look-back of the
-    // next window may touch the last page). Failure only keeps them.
-    let _ = unsafe {
-        map.unchecked_advise_range(UncheckedAdvice::DontNeed, window.start, window.len())
+    let count = threads * SEGMENTS_PER_THREAD;
+    let mut merge = Merge {
+        catalog,
+        name,
+        progress,
+        scanner: Scanner::new(catalog),
+        hits: Vec::new(),
+        lines: 0,
+        rescanned: 0,
     };
+    let mut start = 0;
+    if threads == 1 {
+        while start < data.len() {
+            let segments = cut_window(data, start, segment_bytes, count);
+            let window = start..segments.last().map_or(start, |s| s.end);
+            pages.populate(window.clone());
+            merge.in_order(&data[window.clone()], tally);
+            merge.done(pages, &segments);
+            start = window.end;
+        }
+    } else {
+        let mut pending: Option<(Vec<Range<usize>>, Vec<Part<'_>>)> = None;
+        loop {
+            let segments = cut_window(data, start, segment_bytes, count);
+            if segments.is_empty() && pending.is_none() {
+                break;
+            }
+            let ((), parts) = rayon::join(
+                || {
+                    if let Some((done, parts)) = pending.take() {
+                        merge.window(pages, &done, parts, tally);
+                    }
+                },
+                || segments.par_iter().map(|s| Part::scan(catalog, pages, s.clone())).collect(),
+            );
+            start = segments.last().map_or(start, |s| s.end);
+            pending = (!segments.is_empty()).then_some((segments, parts));
+        }
+    }
+    merge.scanner.finish(&mut merge.hits);
+    merge.add_hits(tally);
+    tally.lines = merge.lines;
+    tally.bytes = data.len() as u64;
+    merge.rescanned
 }
 
 #[cfg(test)]
@@ -182,6 +280,15 @@ mod tests {
     use super::*;
     use crate::catalog::Lang;
     use crate::report::Report;
+
+    /// Text in memory, whose pages need no care.
+    struct InMemory<'a>(&'a [u8]);
+
+    impl Pages for InMemory<'_> {
+        fn bytes(&self) -> &[u8] {
+            self.0
+        }
+    }
 
     /// Lines of the UTF-8 fixtures, DevTools expanded objects and
     /// pretty-printed JSON records among them.
@@ -234,7 +341,7 @@ mod tests {
         let mut mapped = Tally::default();
         mapped.files = 1;
         let rescanned = pool.install(|| {
-            scan_segments(data, segment_bytes, &catalog, &name, &progress, &mut mapped, &|_| {})
+            scan_segments(&InMemory(data), segment_bytes, &catalog, &name, &progress, &mut mapped)
         });
         (json(&read), json(&mapped), rescanned)
     }
