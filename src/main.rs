@@ -3,6 +3,11 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+/// mimalloc: the scan allocates a few small strings per matching line, and
+/// with the system allocator those allocations took a tenth of the time.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = miniapp_triage::cli::Cli::parse();
     match miniapp_triage::run(cli) {

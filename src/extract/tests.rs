@@ -538,3 +538,14 @@ fn escaped_keys_are_not_code_keys() {
     let catalog = Catalog::builtin();
     assert_eq!(scan_str(&catalog, input), super::scan_str_every_line(&catalog, input));
 }
+
+#[test]
+fn long_reason_is_cut_at_a_character() {
+    let long = format!("a{}", "é".repeat(600));
+    let cut = format!("a{}", "é".repeat(511));
+    assert_eq!(cut.len(), 1023, "the 1024th byte is inside a character");
+    assert_eq!(reasons(&format!("error: 904, reason: {long}")), std::slice::from_ref(&cut));
+    assert_eq!(reasons(&format!(r#"{{"code":904,"reason":"{long}"}}"#)), [cut]);
+    let short = "é".repeat(512);
+    assert_eq!(reasons(&format!("error: 904, reason: {short}")), [short]);
+}

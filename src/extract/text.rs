@@ -382,7 +382,8 @@ impl Scan<'_> {
         out.push(Hit::Event(Event {
             source,
             code: normalise_code(code),
-            reason: reason.split(BLANK as char).next().unwrap_or_default().trim().to_owned(),
+            reason: cap_reason(reason.split(BLANK as char).next().unwrap_or_default().trim())
+                .to_owned(),
             count: self.count,
             context: context.clone(),
         }));
@@ -438,6 +439,23 @@ fn find_value(segment: &str, key: &str) -> Option<(String, usize)> {
     Some((value, value_start + len))
 }
 
+/// Longest reason kept, in bytes: real reasons are a few words, and a value
+/// that runs for megabytes (a cut line) would fill the report and memory.
+pub const MAX_REASON_BYTES: usize = 1024;
+
+/// Returns the first [`MAX_REASON_BYTES`] of `reason` at most, cut at a
+/// character boundary.
+fn cap_reason(reason: &str) -> &str {
+    if reason.len() <= MAX_REASON_BYTES {
+        return reason;
+    }
+    let mut end = MAX_REASON_BYTES;
+    while !reason.is_char_boundary(end) {
+        end -= 1;
+    }
+    &reason[..end]
+}
+
 /// Reads a quoted or bare value. A bare value after `=` runs to the next
 /// ` key=`; after `:` it runs to the next `, key:` or ` key:`.
 fn read_value(text: &str, equals: bool) -> (String, usize) {
@@ -454,7 +472,7 @@ fn read_value(text: &str, equals: bool) -> (String, usize) {
         .map_or(text.len(), |m| m.start())
         .min(text.find(BLANK as char).unwrap_or(text.len()));
     let value = text[..stop].trim().trim_end_matches([',', ';', '|', '}', ')']).trim_end();
-    (value.to_owned(), stop)
+    (cap_reason(value).to_owned(), stop)
 }
 
 /// The byte that replaces text a rule has already explained. It is not
