@@ -33,7 +33,7 @@ struct Needles {
 #[derive(Debug)]
 struct Needle {
     text: Vec<u8>,
-    /// Where the bytes that the scan looks for start in `text`.
+    /// Offset in `text` of the bytes that the scan looks for.
     trigger: usize,
 }
 
@@ -60,15 +60,16 @@ fn fitting_texts<'a>(needles: impl Iterator<Item = &'a Needle> + Clone) -> usize
 const BUCKETS: usize = 8;
 
 impl Needles {
-    /// Puts each needle in the bucket whose byte sets its trigger widens
-    /// least, rarest triggers first: a bucket fits every combination of the
-    /// nibbles of its bytes at each place, so needles with unlike bytes in
-    /// one bucket let many other texts through to the check.
-    fn build(texts: &[String]) -> Needles {
+    /// Builds the needles from their texts, rarest triggers first, each in
+    /// the bucket whose byte sets its trigger widens least. A bucket fits
+    /// every combination of the nibbles of its bytes at each place, so
+    /// needles with unlike bytes in one bucket let many other texts through
+    /// to the check.
+    fn build(texts: &[Vec<u8>]) -> Needles {
         let mut needles: Vec<Needle> = texts
             .iter()
             .map(|text| {
-                let text = text.as_bytes().to_vec();
+                let text = text.clone();
                 let trigger = rarest_start(&text, PLACES);
                 Needle { text, trigger }
             })
@@ -133,11 +134,19 @@ pub struct Cursor {
 impl Candidates {
     /// Builds the searches from the catalog's finding patterns.
     pub fn build(finding_patterns: &[&str]) -> Result<Candidates, regex::Error> {
-        let mut texts: Vec<String> = Vec::new();
+        let mut texts: Vec<Vec<u8>> = Vec::new();
         let mut others: Vec<String> = Vec::new();
         for pattern in finding_patterns {
             match needles(pattern) {
-                Some(needles) => texts.extend(needles),
+                Some(needles) => {
+                    for needle in needles {
+                        // GB18030 files are searched undecoded.
+                        if !needle.is_ascii() {
+                            texts.push(encoding_rs::GB18030.encode(&needle).0.into_owned());
+                        }
+                        texts.push(needle.into_bytes());
+                    }
+                }
                 None => others.push(format!("(?:{pattern})")),
             }
         }
@@ -149,6 +158,13 @@ impl Candidates {
             Some(Regex::new(&format!("(?m){}", others.join("|")))?)
         };
         Ok(Candidates { needles: Needles::build(&texts), other_findings })
+    }
+
+    /// Tells whether GB18030 text can be searched undecoded: every finding
+    /// pattern has needles, which are searched in both encodings. A
+    /// pattern without them is a regex over decoded text.
+    pub fn reads_gb18030(&self) -> bool {
+        self.other_findings.is_none()
     }
 
     /// Returns the start of the first candidate line at or after `pos`,
@@ -262,7 +278,7 @@ fn rarest_start(text: &[u8], len: usize) -> usize {
         .unwrap_or(0)
 }
 
-/// How common a byte is in English log text, from 0 (rare) to 3.
+/// Returns how common a byte is in English log text, from 0 (rare) to 3.
 fn commonness(b: u8) -> usize {
     match b {
         b'e' | b't' | b'a' | b'o' | b'i' | b'n' | b's' | b'r' | b'h' | b'l' | b' ' => 3,

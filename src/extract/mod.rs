@@ -115,12 +115,28 @@ impl Hit {
 /// waiting for it to close. A longer record is read again line by line.
 const MAX_RECORD_BYTES: usize = 8 << 20;
 
-/// Decodes a line as UTF-8, replacing invalid bytes. Valid text, the usual
-/// case, is checked by the standard library's fast validator and borrowed.
-fn decode_line(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
-    match std::str::from_utf8(bytes) {
-        Ok(text) => std::borrow::Cow::Borrowed(text),
-        Err(_) => String::from_utf8_lossy(bytes),
+/// The encoding of the bytes a scanner reads. Both keep ASCII as single
+/// bytes and never use a line feed inside a character, so the prefilter
+/// searches the raw bytes and only the lines it picks are decoded.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum LineEncoding {
+    #[default]
+    Utf8,
+    Gb18030,
+}
+
+impl LineEncoding {
+    /// Decodes a line, replacing invalid bytes. Valid UTF-8, the usual
+    /// case, is checked by the standard library's fast validator and
+    /// borrowed.
+    fn decode(self, bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+        match self {
+            LineEncoding::Utf8 => match std::str::from_utf8(bytes) {
+                Ok(text) => std::borrow::Cow::Borrowed(text),
+                Err(_) => String::from_utf8_lossy(bytes),
+            },
+            LineEncoding::Gb18030 => encoding_rs::GB18030.decode_without_bom_handling(bytes).0,
+        }
     }
 }
 
@@ -143,12 +159,17 @@ fn assign_offsets(hits: &mut [Hit], last_offset: &mut Option<i64>) {
 #[derive(Default)]
 struct RecentLine {
     bytes: Vec<u8>,
+    encoding: LineEncoding,
     time: std::cell::OnceCell<Option<Stamp>>,
 }
 
 impl RecentLine {
+    fn text(&self) -> std::borrow::Cow<'_, str> {
+        self.encoding.decode(&self.bytes)
+    }
+
     fn time(&self) -> &Option<Stamp> {
-        self.time.get_or_init(|| time::find(&String::from_utf8_lossy(&self.bytes)))
+        self.time.get_or_init(|| time::find(&self.text()))
     }
 }
 
@@ -211,6 +232,8 @@ pub struct Scanner<'c> {
     recent: VecDeque<RecentLine>,
     /// The offset of the last zoned, non-UTC time seen, in minutes.
     last_offset: Option<i64>,
+    /// The encoding of the bytes given to [`Scanner::chunk`].
+    encoding: LineEncoding,
 }
 
 impl<'c> Scanner<'c> {
@@ -222,19 +245,40 @@ impl<'c> Scanner<'c> {
             previous: None,
             recent: VecDeque::with_capacity(RECENT_LINES),
             last_offset: None,
+            encoding: LineEncoding::Utf8,
         }
+    }
+
+    /// Sets the encoding of the bytes given to [`Scanner::chunk`] (UTF-8 by
+    /// default).
+    pub fn with_encoding(mut self, encoding: LineEncoding) -> Self {
+        self.encoding = encoding;
+        self
     }
 
     /// Scans one line (without its line terminator) and appends what it
     /// finds to `out`. Hits of a multi-line record arrive when it closes.
     pub fn line(&mut self, number: u64, line: &str, out: &mut Vec<Hit>) {
+        self.decoded_line(number, line, line.as_bytes(), LineEncoding::Utf8, out);
+    }
+
+    /// Scans a line decoded from `raw`, bytes in `encoding`, which are kept
+    /// for time look-back.
+    fn decoded_line(
+        &mut self,
+        number: u64,
+        line: &str,
+        raw: &[u8],
+        encoding: LineEncoding,
+        out: &mut Vec<Hit>,
+    ) {
         let line = line.strip_suffix('\r').unwrap_or(line);
         if self.open.is_some() {
             self.continue_record(number, line, out);
         } else {
             self.process(number, line, true, out);
         }
-        self.remember(line.as_bytes());
+        self.remember(raw.strip_suffix(b"\r").unwrap_or(raw), encoding);
     }
 
     /// Scans a chunk of whole lines whose first line is number `first_line`
@@ -260,7 +304,8 @@ impl<'c> Scanner<'c> {
                 }
             }
             let end = memchr::memchr(b'\n', &chunk[pos..]).map_or(chunk.len(), |i| pos + i);
-            let text = decode_line(&chunk[pos..end]);
+            let raw = &chunk[pos..end];
+            let text = self.encoding.decode(raw);
             let follows_events_only = self.open.is_none() && !self.block.active;
             if follows_events_only && candidates.next_line(chunk, pos, &mut cursor) != Some(pos) {
                 // The line after an event matters only as a property line of
@@ -269,13 +314,13 @@ impl<'c> Scanner<'c> {
                 let line = text.strip_suffix('\r').unwrap_or(&text);
                 if !devtools::may_be_property(devtools::split_repeat(line).1) {
                     self.previous = None;
-                    self.remember(line.as_bytes());
+                    self.remember(raw.strip_suffix(b"\r").unwrap_or(raw), self.encoding);
                     number += 1;
                     pos = end + 1;
                     continue;
                 }
             }
-            self.line(number, &text, out);
+            self.decoded_line(number, &text, raw, self.encoding, out);
             number += 1;
             pos = end + 1;
         }
@@ -302,7 +347,7 @@ impl<'c> Scanner<'c> {
             return self.chunk(chunk, first_line, out);
         }
 
-        let mut other = Scanner::after(self.catalog, first);
+        let mut other = Scanner::after(self.catalog, self.encoding, first);
         let mut other_hits = Vec::new();
         let (lines, other_lines) = rayon::join(
             || self.chunk(first, first_line, out),
@@ -315,11 +360,12 @@ impl<'c> Scanner<'c> {
         }
     }
 
-    /// Starts a scanner for the text that follows `before`, keeping the last
-    /// lines of `before` for time look-back. What it finds is exact when
-    /// the scanner that read `before` ends idle: see [`Scanner::take_over`].
-    pub fn after(catalog: &'c Catalog, before: &[u8]) -> Scanner<'c> {
-        let mut scanner = Scanner::new(catalog);
+    /// Starts a scanner for the text that follows `before`, both in
+    /// `encoding`, keeping the last lines of `before` for time look-back.
+    /// What it finds is exact when the scanner that read `before` ends idle:
+    /// see [`Scanner::take_over`].
+    pub fn after(catalog: &'c Catalog, encoding: LineEncoding, before: &[u8]) -> Scanner<'c> {
+        let mut scanner = Scanner::new(catalog).with_encoding(encoding);
         scanner.remember_before(before, 0, before.len());
         scanner
     }
@@ -386,7 +432,7 @@ impl<'c> Scanner<'c> {
         }
         for &(start, end) in starts.iter().rev() {
             let line = &chunk[start..end];
-            self.remember(line.strip_suffix(b"\r").unwrap_or(line));
+            self.remember(line.strip_suffix(b"\r").unwrap_or(line), self.encoding);
         }
     }
 
@@ -399,7 +445,7 @@ impl<'c> Scanner<'c> {
 
     /// Keeps the raw bytes of a line for time look-back; they are decoded
     /// only when a hit needs a time from them.
-    fn remember(&mut self, line: &[u8]) {
+    fn remember(&mut self, line: &[u8], encoding: LineEncoding) {
         let mut slot = if self.recent.len() == RECENT_LINES {
             self.recent.pop_front().unwrap_or_default()
         } else {
@@ -407,6 +453,7 @@ impl<'c> Scanner<'c> {
         };
         slot.bytes.clear();
         slot.bytes.extend_from_slice(line);
+        slot.encoding = encoding;
         slot.time = std::cell::OnceCell::new();
         self.recent.push_back(slot);
     }
@@ -447,9 +494,7 @@ impl<'c> Scanner<'c> {
             let mut depth = devtools::Depth::default();
             depth.feed(&text);
             let context_text = if body[..at].trim().is_empty() {
-                self.recent.back().map_or_else(String::new, |line| {
-                    String::from_utf8_lossy(&line.bytes).into_owned()
-                })
+                self.recent.back().map_or_else(String::new, |line| line.text().into_owned())
             } else {
                 body.to_owned()
             };

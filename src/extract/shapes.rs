@@ -5,7 +5,8 @@
 //! A line contains an event shape when it has
 //! - a `code` or `error` key (`code`, `Code`, `CODE`, `error`, `Error`,
 //!   `ERROR`, also inside `err_code`, `errCode`, `ERROR:`), followed by up
-//!   to two quotes or backslashes, blanks, a separator (`:`, `：`, `=`),
+//!   to two quotes or backslashes, blanks, a separator (`:`, `=`, or `：`
+//!   in UTF-8 or GB18030),
 //!   blanks, up to two quotes or backslashes, an optional `-` and a number
 //!   other than 0 and 200 (success values: Agora codes need a reason as
 //!   well, component codes need the key);
@@ -75,7 +76,9 @@ fn value(hay: &[u8], i: usize) -> Option<usize> {
     let mut i = skip_blanks(hay, skip_quotes(hay, i));
     match hay.get(i..)? {
         [b':' | b'=', ..] => i += 1,
+        // `：` in UTF-8, and in GB18030 for files scanned undecoded.
         [0xef, 0xbc, 0x9a, ..] => i += 3,
+        [0xa3, 0xba, ..] => i += 2,
         _ => return None,
     }
     i = skip_quotes(hay, skip_blanks(hay, i));
@@ -144,8 +147,8 @@ mod tests {
 
     /// The regex this module replaces, kept as the oracle of its tests.
     pub const PATTERN: &str = concat!(
-        r#"(?m)(?:(?:code|Code|CODE|error|Error|ERROR)[\\"']{0,2}(?-u:\s)*(?::|：|=)(?-u:\s)*[\\"']{0,2}-?"#,
-        r"(?:[13-9]|2(?:$|[^0-9]|[1-9]|0(?:$|[^0-9]|[1-9]|0[0-9]))))",
+        r#"(?m)(?:(?:code|Code|CODE|error|Error|ERROR)[\\"']{0,2}(?-u:\s)*(?::|：|(?-u:\xA3\xBA)|=)(?-u:\s)*[\\"']{0,2}-?"#,
+        r"(?:[13-9]|2(?:$|(?-u:[^0-9])|[1-9]|0(?:$|(?-u:[^0-9])|[1-9]|0[0-9]))))",
         r"|:fail|exception on",
         r"|failed:?(?-u:\s)+(?:\[object Object\](?-u:\s)+)?[0-9]{3}(?-u:\s)",
         r"|\{\r?\n|\[\r?\n",
@@ -238,6 +241,14 @@ mod tests {
     }
 
     #[test]
+    fn gb18030_fullwidth_colon() {
+        let (bytes, _, _) = encoding_rs::GB18030.encode("错误 code：905\n");
+        assert!(bytes.windows(2).any(|w| w == [0xa3, 0xba]));
+        assert_eq!(by_hand(&bytes), [0]);
+        assert_eq!(by_regex(&bytes), [0]);
+    }
+
+    #[test]
     fn other_shapes() {
         for text in [
             "request:fail timeout",
@@ -315,6 +326,18 @@ mod tests {
             "[object Object]", "exception on", "xception", "é", "中",
         ]), 0..40)) {
             same(&pieces.concat());
+        }
+
+        /// The same for GB18030 bytes, whose `：` is `A3 BA` and whose
+        /// characters may contain ASCII letters and digits.
+        #[test]
+        fn matches_regex_in_gb18030(text in proptest::collection::vec(proptest::sample::select(vec![
+            "code", "error", "ERROR", ":", "：", " ", "\n", "-", "0", "2", "200", "9",
+            "x", "{", "failed", "中", "错误码", "断开", "\u{20AC}", "\u{E5E5}",
+        ]), 0..40)) {
+            let text = text.concat();
+            let (bytes, _, _) = encoding_rs::GB18030.encode(&text);
+            proptest::prop_assert_eq!(by_hand(&bytes), by_regex(&bytes));
         }
     }
 }

@@ -9,6 +9,8 @@ use encoding_rs::{Encoding, GB18030, UTF_16BE, UTF_16LE};
 use encoding_rs_io::DecodeReaderBytesBuilder;
 use flate2::read::MultiGzDecoder;
 
+use crate::extract::LineEncoding;
+
 /// Bytes looked at to decide the encoding.
 pub const SAMPLE_BYTES: usize = 64 << 10;
 
@@ -31,10 +33,14 @@ pub struct Decoded {
     pub reader: Box<dyn BufRead + Send>,
     pub detected: Detected,
     pub gzip: bool,
+    /// The encoding of the bytes `reader` yields.
+    pub encoding: LineEncoding,
 }
 
-/// Wraps `raw` in whatever decoding its first bytes call for.
-pub fn decode(raw: Box<dyn Read + Send>) -> io::Result<Decoded> {
+/// Wraps `raw` in whatever decoding its first bytes call for. GB18030 text
+/// is passed through undecoded when `keep_gb18030` is set, for a scanner
+/// that decodes the lines it needs.
+pub fn decode(raw: Box<dyn Read + Send>, keep_gb18030: bool) -> io::Result<Decoded> {
     let (mut sample, mut rest) = take_sample(raw)?;
     let mut gzip = false;
     // A rotated log is sometimes compressed twice; deeper nesting is not
@@ -54,17 +60,24 @@ pub fn decode(raw: Box<dyn Read + Send>) -> io::Result<Decoded> {
             format!("{format}-compressed file; decompress it first"),
         ));
     }
-    let mut decoded = decode_text(sample, rest);
+    let mut decoded = decode_text(sample, rest, keep_gb18030);
     decoded.gzip = gzip;
     Ok(decoded)
 }
 
-/// Tells whether a stream that starts with `sample` is UTF-8 text that needs
-/// no decoding: not compressed, no UTF-16 or GB18030, no NUL bytes.
-pub fn is_plain_utf8(sample: &[u8]) -> bool {
-    !sample.starts_with(&[0x1f, 0x8b])
-        && other_compression(sample).is_none()
-        && detect(sample) == Detected::Utf8
+/// Returns the encoding of a stream that starts with `sample` when the
+/// scanner can read its bytes as they are: UTF-8 text, or GB18030 text when
+/// `keep_gb18030` is set. Returns `None` for compressed, UTF-16 and binary
+/// content.
+pub fn plain_encoding(sample: &[u8], keep_gb18030: bool) -> Option<LineEncoding> {
+    if sample.starts_with(&[0x1f, 0x8b]) || other_compression(sample).is_some() {
+        return None;
+    }
+    match detect(sample) {
+        Detected::Utf8 => Some(LineEncoding::Utf8),
+        Detected::Gb18030 if keep_gb18030 => Some(LineEncoding::Gb18030),
+        _ => None,
+    }
 }
 
 /// Gzip layers opened before the text is expected.
@@ -104,18 +117,23 @@ impl Read for FailOnce {
     }
 }
 
-fn decode_text(sample: Vec<u8>, rest: Box<dyn Read + Send>) -> Decoded {
+fn decode_text(sample: Vec<u8>, rest: Box<dyn Read + Send>, keep_gb18030: bool) -> Decoded {
     let detected = detect(&sample);
     let stream = Cursor::new(sample).chain(rest);
+    let mut encoding = LineEncoding::Utf8;
     let reader: Box<dyn BufRead + Send> = match detected {
         Detected::Utf8 | Detected::Binary => {
+            Box::new(BufReader::with_capacity(BUFFER_BYTES, stream))
+        }
+        Detected::Gb18030 if keep_gb18030 => {
+            encoding = LineEncoding::Gb18030;
             Box::new(BufReader::with_capacity(BUFFER_BYTES, stream))
         }
         Detected::Utf16Le => transcode(stream, UTF_16LE),
         Detected::Utf16Be => transcode(stream, UTF_16BE),
         Detected::Gb18030 => transcode(stream, GB18030),
     };
-    Decoded { reader, detected, gzip: false }
+    Decoded { reader, detected, gzip: false, encoding }
 }
 
 fn transcode(

@@ -2,9 +2,9 @@
 //! threads of the pool at once.
 //!
 //! Each segment starts with a fresh scanner that is given the lines before
-//! it for time look-back. Segments are merged in order: when the scanner of
+//! it for time look-back. Segments are merged in order. When the scanner of
 //! the text before a segment ends idle (nothing open), the segment's hits
-//! are exactly those of a sequential scan and are kept; otherwise the
+//! are exactly those of a sequential scan and are kept. Otherwise the
 //! segment is scanned again, in order, from that scanner.
 
 use std::fs::File;
@@ -17,7 +17,7 @@ use rayon::prelude::*;
 
 use super::chunks::for_each_chunk_in;
 use crate::catalog::Catalog;
-use crate::extract::{Hit, Scanner};
+use crate::extract::{Hit, LineEncoding, Scanner};
 use crate::progress::Progress;
 use crate::tally::Tally;
 
@@ -35,10 +35,10 @@ const SEGMENTS_PER_THREAD: usize = 16;
 
 /// Maps `file` for reading.
 pub fn map(file: &File) -> io::Result<Mmap> {
-    // SAFETY: the mapping is only read. NOTE: a file truncated by another
-    // process while mapped (copytruncate log rotation) makes reads past
-    // its new end raise SIGBUS, which ends the process; `--no-mmap` reads
-    // such files instead.
+    // SAFETY: the mapping is only read.
+    // NOTE: a file truncated by another process while mapped (copytruncate
+    // log rotation) makes reads past its new end raise SIGBUS, which ends
+    // the process. `--no-mmap` reads such files instead.
     unsafe { Mmap::map(file) }
 }
 
@@ -77,7 +77,7 @@ impl Pages for Mmap {
     }
 }
 
-/// What one segment gave when scanned from a fresh scanner.
+/// The result of scanning one segment from a fresh scanner.
 struct Part<'c> {
     scanner: Scanner<'c>,
     /// Hits, with line numbers counted from the segment's first line.
@@ -87,11 +87,16 @@ struct Part<'c> {
 }
 
 impl<'c> Part<'c> {
-    fn scan(catalog: &'c Catalog, pages: &dyn Pages, segment: Range<usize>) -> Part<'c> {
+    fn scan(
+        catalog: &'c Catalog,
+        encoding: LineEncoding,
+        pages: &dyn Pages,
+        segment: Range<usize>,
+    ) -> Part<'c> {
         pages.populate(segment.clone());
         let data = pages.bytes();
         let mut part = Part {
-            scanner: Scanner::after(catalog, &data[..segment.start]),
+            scanner: Scanner::after(catalog, encoding, &data[..segment.start]),
             hits: Vec::new(),
             lines: 0,
             long_lines: 0,
@@ -124,15 +129,17 @@ fn scan_in_order(
     });
 }
 
-/// Scans a mapped file into `tally`, on all threads of the current pool.
+/// Scans a mapped file of text in `encoding` into `tally`, on all threads
+/// of the current pool.
 pub fn scan(
     map: &Mmap,
+    encoding: LineEncoding,
     catalog: &Catalog,
     name: &Arc<str>,
     progress: &Progress,
     tally: &mut Tally,
 ) {
-    scan_segments(map, SEGMENT_BYTES, catalog, name, progress, tally);
+    scan_segments(map, encoding, SEGMENT_BYTES, catalog, name, progress, tally);
 }
 
 /// The state of the scan in input order, into which segments are merged.
@@ -219,6 +226,7 @@ fn cut_window(data: &[u8], start: usize, segment_bytes: usize, count: usize) -> 
 /// on one thread, does not leave the others idle.
 fn scan_segments(
     pages: &dyn Pages,
+    encoding: LineEncoding,
     segment_bytes: usize,
     catalog: &Catalog,
     name: &Arc<str>,
@@ -232,7 +240,7 @@ fn scan_segments(
         catalog,
         name,
         progress,
-        scanner: Scanner::new(catalog),
+        scanner: Scanner::new(catalog).with_encoding(encoding),
         hits: Vec::new(),
         lines: 0,
         rescanned: 0,
@@ -260,7 +268,10 @@ fn scan_segments(
                         merge.window(pages, &done, parts, tally);
                     }
                 },
-                || segments.par_iter().map(|s| Part::scan(catalog, pages, s.clone())).collect(),
+                || {
+                    let scan = |s: &Range<usize>| Part::scan(catalog, encoding, pages, s.clone());
+                    segments.par_iter().map(scan).collect()
+                },
             );
             start = segments.last().map_or(start, |s| s.end);
             pending = (!segments.is_empty()).then_some((segments, parts));
@@ -329,8 +340,8 @@ mod tests {
         String::from_utf8(json).unwrap()
     }
 
-    /// The report of a sequential read, and of a segmented scan on two
-    /// threads with the number of segments scanned again.
+    /// Returns the report of a sequential read, and of a segmented scan on
+    /// two threads with the number of segments scanned again.
     fn both(data: &[u8], segment_bytes: usize) -> (String, String, usize) {
         let catalog = Catalog::builtin();
         let name: Arc<str> = Arc::from("input");
@@ -341,7 +352,9 @@ mod tests {
         let mut mapped = Tally::default();
         mapped.files = 1;
         let rescanned = pool.install(|| {
-            scan_segments(&InMemory(data), segment_bytes, &catalog, &name, &progress, &mut mapped)
+            let pages = InMemory(data);
+            let encoding = LineEncoding::Utf8;
+            scan_segments(&pages, encoding, segment_bytes, &catalog, &name, &progress, &mut mapped)
         });
         (json(&read), json(&mapped), rescanned)
     }

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use crate::catalog::Catalog;
-use crate::extract::Scanner;
+use crate::extract::{LineEncoding, Scanner};
 use crate::progress::Progress;
 use crate::tally::{InputError, Skipped, Tally};
 pub use chunks::MAX_LINE_BYTES;
@@ -238,12 +238,11 @@ fn scan_mapped(
         return None;
     }
     let map = mapped::map(file).ok()?;
-    if !decode::is_plain_utf8(&map[..map.len().min(decode::SAMPLE_BYTES)]) {
-        return None;
-    }
+    let sample = &map[..map.len().min(decode::SAMPLE_BYTES)];
+    let encoding = decode::plain_encoding(sample, catalog.candidates().reads_gb18030())?;
     let mut tally = Tally::default();
     tally.files = 1;
-    mapped::scan(&map, catalog, name, progress, &mut tally);
+    mapped::scan(&map, encoding, catalog, name, progress, &mut tally);
     Some(tally)
 }
 
@@ -281,9 +280,11 @@ fn read_lines(
     tally: &mut Tally,
 ) -> io::Result<()> {
     tally.files = 1;
-    let decoded = decode::decode(raw)?;
+    let decoded = decode::decode(raw, catalog.candidates().reads_gb18030())?;
     // Decompressed or transcoded text has no size known in advance.
-    let plain = !decoded.gzip && matches!(decoded.detected, Detected::Utf8 | Detected::Binary);
+    let transcoded = matches!(decoded.detected, Detected::Utf16Le | Detected::Utf16Be)
+        || (decoded.detected == Detected::Gb18030 && decoded.encoding == LineEncoding::Utf8);
+    let plain = !decoded.gzip && !transcoded;
     let size_hint = size_hint.filter(|_| plain);
     if decoded.detected == Detected::Binary && !binary {
         tally.skipped.push(Skipped {
@@ -294,7 +295,7 @@ fn read_lines(
         return Ok(());
     }
     let mut reader = decoded.reader;
-    let mut scanner = Scanner::new(catalog);
+    let mut scanner = Scanner::new(catalog).with_encoding(decoded.encoding);
     let mut hits = Vec::new();
     let mut lines = 0;
     let result = chunks::for_each_chunk(&mut reader, size_hint, |chunk| {

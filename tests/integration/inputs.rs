@@ -11,8 +11,8 @@ use flate2::Compression;
 use serde_json::json;
 
 use crate::util::{
-    code_group, json_report, open_temp_dir, parse_json, status, stderr_lines, stdout_text, triage,
-    triage_as_nobody, write_file,
+    code_group, json_report, open_temp_dir, parse_json, root, status, stderr_lines, stdout_text,
+    triage, triage_as_nobody, write_file,
 };
 
 const LINE_904: &str = "error: 904, reason: websocket disconnected\n";
@@ -477,4 +477,44 @@ fn nul_block_before_log_is_still_read() {
     assert_eq!(code, 1);
     assert_eq!(report["total_events"], 10);
     assert_eq!(report["scanned"]["skipped"], json!([]));
+}
+
+#[test]
+fn gb18030_undecoded_matches_transcoded() {
+    // GB18030 text is searched undecoded, in memory-mapped segments for a
+    // file of 16 MiB or more. A catalog with a finding pattern that has no
+    // literal text to search for makes the scan transcode the file first.
+    let dir = open_temp_dir();
+    let mut text = String::new();
+    while text.len() < 17 << 20 {
+        for name in ["sdk-2.6-devtools.log", "devtools-expanded.log", "realtime-log-pretty.json"] {
+            text.push_str(&std::fs::read_to_string(root().join("fixtures").join(name)).unwrap());
+            text.push('\n');
+        }
+        text.push_str("2024-03-04 10:00:01 加入频道失败 code：905 reason：连接失败\n");
+    }
+    let (gb18030, _, unmappable) = encoding_rs::GB18030.encode(&text);
+    assert!(!unmappable);
+    let utf8 = write_file(dir.path(), "utf8.log", &text);
+    let path = write_file(dir.path(), "gb18030.log", &gb18030);
+    let catalog = write_file(
+        dir.path(),
+        "catalog.toml",
+        "version = 1\n[[finding]]\nid = \"never\"\ncategory = \"usage\"\npattern = 'q{9}z'\n\
+         meaning = { en = \"m\", zh = \"m\" }\nfix = { en = \"f\", zh = \"f\" }\n",
+    );
+
+    let (_, mapped) = json_report(&["-j", "2", path_str(&path)]);
+    let (_, read) = json_report(&["-j", "1", "--no-mmap", path_str(&path)]);
+    let (_, transcoded) = json_report(&["--catalog", path_str(&catalog), path_str(&path)]);
+    let (_, original) = json_report(&[path_str(&utf8)]);
+
+    assert!(mapped == read, "mapped and read reports differ");
+    assert!(mapped == transcoded, "undecoded and transcoded reports differ");
+    assert_eq!(mapped["total_events"], original["total_events"]);
+    let same_path =
+        |report: &serde_json::Value| report["codes"].to_string().replace("utf8.log", "gb18030.log");
+    assert!(same_path(&mapped) == same_path(&original), "GB18030 and UTF-8 groups differ");
+    let reasons = &code_group(&mapped, "agora", "905")["reasons"];
+    assert_eq!(reasons[1]["example"], "连接失败");
 }
