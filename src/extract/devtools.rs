@@ -2,19 +2,19 @@
 //! locations with repeat counts, `[Violation]` noise, expanded-object
 //! property lines, and the bracket depth of a record spread over lines.
 
-use std::sync::LazyLock;
-
 use regex::Regex;
 
-/// A DevTools source location at the start of a line, with the repeat count
-/// DevTools glues in front of it when it collapsed identical lines:
-/// `4agora-miniapp-sdk.js? [sm]:1 `, `index.js? [sm]:24 `, `AgoraRTC_N.js:5 `.
-static SOURCE_LOCATION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+// Compiled once per thread, as the patterns in `text` are.
+thread_local! {
+    /// A DevTools source location at the start of a line, with the repeat
+    /// count DevTools glues in front of it when it collapsed identical
+    /// lines: `4agora-miniapp-sdk.js? [sm]:1 `, `index.js? [sm]:24 `,
+    /// `AgoraRTC_N.js:5 `.
+    static SOURCE_LOCATION: Regex = Regex::new(
         r"^(?P<repeat>[1-9]\d{0,8})?[A-Za-z_][\w.@~/-]*\.(?:js|mjs|cjs|ts|jsx|tsx|wxs|vue)(?:\?[^\s:]*)?(?: \[sm\])?:\d+(?::\d+)? ",
     )
-    .expect("source location pattern is valid")
-});
+    .expect("source location pattern is valid");
+}
 
 /// Splits a DevTools repeat count off the line. Returns the count (1 when
 /// there is none) and the line without the count, source location kept.
@@ -22,7 +22,7 @@ pub fn split_repeat(line: &str) -> (u64, &str) {
     if !line.starts_with(|c: char| c.is_ascii_digit()) {
         return (1, line);
     }
-    let Some(caps) = SOURCE_LOCATION.captures(line) else {
+    let Some(caps) = SOURCE_LOCATION.with(|re| re.captures(line)) else {
         return (1, line);
     };
     match caps.name("repeat") {
@@ -45,11 +45,11 @@ pub fn property(line: &str) -> Option<(&str, String)> {
     if !may_be_property(line) {
         return None;
     }
-    static PROPERTY: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r#"^\s*(?:[▶▼►]\s*)?(?:"(?P<q>[A-Za-z_$][\w$]*)"|'(?P<s>[A-Za-z_$][\w$]*)'|(?P<k>[A-Za-z_$][\w$]*|\[\[[A-Za-z]+\]\]))\s*:\s*(?P<v>.*?)\s*,?\s*$"#)
-            .expect("property pattern is valid")
-    });
-    let caps = PROPERTY.captures(line)?;
+    thread_local! {
+        static PROPERTY: Regex = Regex::new(r#"^\s*(?:[▶▼►]\s*)?(?:"(?P<q>[A-Za-z_$][\w$]*)"|'(?P<s>[A-Za-z_$][\w$]*)'|(?P<k>[A-Za-z_$][\w$]*|\[\[[A-Za-z]+\]\]))\s*:\s*(?P<v>.*?)\s*,?\s*$"#)
+            .expect("property pattern is valid");
+    }
+    let caps = PROPERTY.with(|re| re.captures(line))?;
     let key = caps.name("q").or(caps.name("s")).or(caps.name("k"))?.as_str();
     let raw = caps.name("v").map_or("", |v| v.as_str());
     let key = match key {
@@ -95,11 +95,11 @@ fn unquote(raw: &str) -> String {
 /// document or a multi-line JavaScript object. A line of prose or a stack
 /// frame (`    at foo (a.js:1:2)`) is not, which ends a false start early.
 pub fn continues_structure(line: &str) -> bool {
-    static CONTINUATION: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r#"^\s*(?:$|["'{}\[\]\d…-]|\.\.\.|(?:true|false|null|undefined)(?-u:\b)|[A-Za-z_$][\w$]*\s*:|\[\[)"#)
-            .expect("continuation pattern is valid")
-    });
-    CONTINUATION.is_match(line)
+    thread_local! {
+        static CONTINUATION: Regex = Regex::new(r#"^\s*(?:$|["'{}\[\]\d…-]|\.\.\.|(?:true|false|null|undefined)(?-u:\b)|[A-Za-z_$][\w$]*\s*:|\[\[)"#)
+            .expect("continuation pattern is valid");
+    }
+    CONTINUATION.with(|re| re.is_match(line))
 }
 
 /// Tracks bracket depth outside strings across the lines of a record.

@@ -36,51 +36,56 @@ pub struct Unit {
     pub open_at: Option<usize>,
 }
 
-static CODE_KEY: LazyLock<Regex> = LazyLock::new(|| {
-    // A preceding `?`, `&`, `.` or word character rules out query strings
-    // (`?code=905`), property paths (`e.code`) and longer keys (`errcode`,
-    // `status_code`).
-    Regex::new(r#"(?:^|[^\w?&./=$-])["']?(?P<key>code|Code|CODE|err_code|ERR_CODE|error|Error|ERROR|errCode)["']?\s*[:：=]\s*["']?(?P<num>-?\d{1,12})(?-u:\b)["']?"#)
-        .expect("code key pattern is valid")
-});
+// The patterns are compiled once per thread. Threads that share a regex
+// contend on its cache pool and on the reference count that each capture
+// search increments, which cost a two-thread scan about a tenth more CPU.
+thread_local! {
+    static CODE_KEY: Regex = {
+        // A preceding `?`, `&`, `.` or word character rules out query strings
+        // (`?code=905`), property paths (`e.code`) and longer keys (`errcode`,
+        // `status_code`).
+        Regex::new(r#"(?:^|[^\w?&./=$-])["']?(?P<key>code|Code|CODE|err_code|ERR_CODE|error|Error|ERROR|errCode)["']?\s*[:：=]\s*["']?(?P<num>-?\d{1,12})(?-u:\b)["']?"#)
+            .expect("code key pattern is valid")
+    };
 
-static REASON_KEY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"(?:^|[^\w.$-])["']?(?P<key>(?i:reason|message))["']?\s*(?P<sep>[:：=])\s*"#)
-        .expect("reason key pattern is valid")
-});
+    static REASON_KEY: Regex = {
+        Regex::new(r#"(?:^|[^\w.$-])["']?(?P<key>(?i:reason|message))["']?\s*(?P<sep>[:：=])\s*"#)
+            .expect("reason key pattern is valid")
+    };
 
-static APP_FAILED: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        // The SDK's own API names before `failed`, so that an HTTP status
-        // in `getToken failed: 502 Bad Gateway` is not taken for a code.
-        concat!(
-            r"(?-u:\b)(?:client|init|join|rejoin|leave|publish|unpublish|subscribe|unsubscribe|",
-            r"setRole|role|renewToken|mute|unmute|muteLocal|unmuteLocal|destroy)(?-u:\b)",
-            r"[^:\n]{0,40}?(?-u:\b)failed:?\s+(?:\[object Object\]\s+)?(?P<code>\d{3})\s+(?P<reason>\S.*?)\s*$",
-        ),
-    )
-    .expect("app failure pattern is valid")
-});
+    static APP_FAILED: Regex = {
+        Regex::new(
+            // The SDK's own API names before `failed`, so that an HTTP status
+            // in `getToken failed: 502 Bad Gateway` is not taken for a code.
+            concat!(
+                r"(?-u:\b)(?:client|init|join|rejoin|leave|publish|unpublish|subscribe|unsubscribe|",
+                r"setRole|role|renewToken|mute|unmute|muteLocal|unmuteLocal|destroy)(?-u:\b)",
+                r"[^:\n]{0,40}?(?-u:\b)failed:?\s+(?:\[object Object\]\s+)?(?P<code>\d{3})\s+(?P<reason>\S.*?)\s*$",
+            ),
+        )
+        .expect("app failure pattern is valid")
+    };
 
-static API_FAIL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"(?-u:\b)(?P<api>[a-z][A-Za-z0-9]*):fail(?-u:\b)[^"'{}\[\]\n\x01]*"#)
-        .expect("api failure pattern is valid")
-});
+    static API_FAIL: Regex = {
+        Regex::new(r#"(?-u:\b)(?P<api>[a-z][A-Za-z0-9]*):fail(?-u:\b)[^"'{}\[\]\n\x01]*"#)
+            .expect("api failure pattern is valid")
+    };
 
-static SOCKET_EXCEPTION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"(?-u:\b)exception on[A-Z][A-Za-z]* fail(?-u:\b)[^"'}\]\n\x01]*"#)
-        .expect("socket exception pattern is valid")
-});
+    static SOCKET_EXCEPTION: Regex = {
+        Regex::new(r#"(?-u:\b)exception on[A-Z][A-Za-z]* fail(?-u:\b)[^"'}\]\n\x01]*"#)
+            .expect("socket exception pattern is valid")
+    };
 
-static COMPONENT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?P<a>pusher|player)|(?P<b>statechange|netstatus|binderror)")
-        .expect("component pattern is valid")
-});
+    static COMPONENT: Regex = {
+        Regex::new(r"(?i)(?P<a>pusher|player)|(?P<b>statechange|netstatus|binderror)")
+            .expect("component pattern is valid")
+    };
 
-static USER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"(?-u:\b)(?:openid|openId|open_id|OpenID)["']?\s*[:=]\s*["']?(?P<openid>[A-Za-z0-9_-]{6,64})|(?-u:\b)uid["']?[ \t]*[:=][ \t]*["']?(?P<uid>[0-9]{1,20})(?-u:\b)"#)
-        .expect("user pattern is valid")
-});
+    static USER: Regex = {
+        Regex::new(r#"(?-u:\b)(?:openid|openId|open_id|OpenID)["']?\s*[:=]\s*["']?(?P<openid>[A-Za-z0-9_-]{6,64})|(?-u:\b)uid["']?[ \t]*[:=][ \t]*["']?(?P<uid>[0-9]{1,20})(?-u:\b)"#)
+            .expect("user pattern is valid")
+    };
+}
 
 /// Returns true for numbers that are never event codes: 0 and 200 mean
 /// success, and a number with a leading zero is not a code. The prefilter's
@@ -108,8 +113,8 @@ pub enum Component {
 /// Returns the component named last in `text`, or `Either` when the text
 /// has only an event name.
 pub fn component_hint(text: &str) -> Option<Component> {
-    let mentions: Vec<(usize, Component)> =
-        COMPONENT.captures_iter(text).filter_map(|caps| Some((0, mention(&caps)?))).collect();
+    let mentions: Vec<(usize, Component)> = COMPONENT
+        .with(|re| re.captures_iter(text).filter_map(|caps| Some((0, mention(&caps)?))).collect());
     hint_from(&mentions)
 }
 
@@ -147,10 +152,11 @@ fn closes(bytes: &[u8]) -> bool {
 
 /// Every component mention in `text`, with the offset where it ends.
 fn mentions(text: &str) -> Vec<(usize, Component)> {
-    COMPONENT
-        .captures_iter(text)
-        .filter_map(|caps| Some((caps.get(0)?.end(), mention(&caps)?)))
-        .collect()
+    COMPONENT.with(|re| {
+        re.captures_iter(text)
+            .filter_map(|caps| Some((caps.get(0)?.end(), mention(&caps)?)))
+            .collect()
+    })
 }
 
 /// The component one match of `COMPONENT` names.
@@ -278,7 +284,7 @@ impl Scan<'_> {
         }
         if has(FAILED) {
             let text = std::str::from_utf8(&rest).expect("blanking keeps UTF-8 valid");
-            if let Some(caps) = APP_FAILED.captures(text) {
+            if let Some(caps) = APP_FAILED.with(|re| re.captures(text)) {
                 let code = &caps["code"];
                 if self.catalog.knows(Source::Agora, code) {
                     self.push(out, Source::Agora, code, &caps["reason"], context);
@@ -290,7 +296,8 @@ impl Scan<'_> {
         }
         if has(COLON_FAIL) {
             let text = String::from_utf8(rest.clone()).expect("blanking keeps UTF-8 valid");
-            for caps in API_FAIL.captures_iter(&text) {
+            let failures: Vec<_> = API_FAIL.with(|re| re.captures_iter(&text).collect());
+            for caps in failures {
                 let whole = caps.get(0).expect("match");
                 self.push(out, Source::Wx, &caps["api"], whole.as_str().trim_end(), context);
                 blank(&mut rest, whole.start(), whole.end());
@@ -299,7 +306,8 @@ impl Scan<'_> {
         }
         if has(EXCEPTION) {
             let text = std::str::from_utf8(&rest).expect("blanking keeps UTF-8 valid");
-            for found in SOCKET_EXCEPTION.find_iter(text) {
+            let exceptions: Vec<_> = SOCKET_EXCEPTION.with(|re| re.find_iter(text).collect());
+            for found in exceptions {
                 self.push(out, Source::Wx, "SocketTask", found.as_str().trim_end(), context);
                 events += 1;
             }
@@ -317,7 +325,7 @@ impl Scan<'_> {
         hint: Option<Component>,
         out: &mut Vec<Hit>,
     ) -> usize {
-        let keys: Vec<_> = CODE_KEY.captures_iter(text).collect();
+        let keys: Vec<_> = CODE_KEY.with(|re| re.captures_iter(text).collect());
         // Component mentions, found once: looking again before every key
         // made a line with many keys quadratic.
         let mentions = mentions(text);
@@ -431,7 +439,8 @@ const REASON: usize = 11;
 /// Finds `key: value` or `key=value` in `segment` and returns the value and
 /// the number of bytes of `segment` up to the value's end.
 fn find_value(segment: &str, key: &str) -> Option<(String, usize)> {
-    let caps = REASON_KEY.captures_iter(segment).find(|c| c["key"].eq_ignore_ascii_case(key))?;
+    let caps = REASON_KEY
+        .with(|re| re.captures_iter(segment).find(|c| c["key"].eq_ignore_ascii_case(key)))?;
     let value_start = caps.get(0).expect("match").end();
     let sep = &caps["sep"];
     let after = &segment[value_start..];
@@ -459,16 +468,19 @@ fn cap_reason(reason: &str) -> &str {
 /// Reads a quoted or bare value. A bare value after `=` runs to the next
 /// ` key=`; after `:` it runs to the next `, key:` or ` key:`.
 fn read_value(text: &str, equals: bool) -> (String, usize) {
-    static NEXT_EQ: LazyLock<Regex> =
-        LazyLock::new(|| Regex::new(r"(?:\s+|\s*[,;|&]\s*)[A-Za-z_][\w.]*=").expect("valid"));
-    static NEXT_COLON: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r#"(?:,\s*|\s+)["']?[A-Za-z_]\w*["']?\s*[:=]\s|,\s*[A-Za-z_]\w*[:=]|\s+[A-Za-z_]\w*[:=]\S"#).expect("valid")
-    });
+    thread_local! {
+        static NEXT_EQ: Regex =
+            Regex::new(r"(?:\s+|\s*[,;|&]\s*)[A-Za-z_][\w.]*=").expect("valid");
+        static NEXT_COLON: Regex =
+            Regex::new(r#"(?:,\s*|\s+)["']?[A-Za-z_]\w*["']?\s*[:=]\s|,\s*[A-Za-z_]\w*[:=]|\s+[A-Za-z_]\w*[:=]\S"#).expect("valid");
+    }
 
     if let Some((value, end)) = relaxed::parse_string(text, 0) {
         return (value, end);
     }
-    let stop = if equals { NEXT_EQ.find(text) } else { NEXT_COLON.find(text) }
+    let next_key = if equals { &NEXT_EQ } else { &NEXT_COLON };
+    let stop = next_key
+        .with(|re| re.find(text))
         .map_or(text.len(), |m| m.start())
         .min(text.find(BLANK as char).unwrap_or(text.len()));
     let value = text[..stop].trim().trim_end_matches([',', ';', '|', '}', ')']).trim_end();
@@ -496,7 +508,7 @@ pub(super) fn fill_user(text: &str, hits: &mut [Hit]) {
         if context.user.is_none() {
             context.user = found
                 .get_or_insert_with(|| {
-                    USER.captures(text)
+                    USER.with(|re| re.captures(text))
                         .and_then(|c| c.name("openid").or(c.name("uid")))
                         .map(|m| m.as_str().to_owned())
                 })
