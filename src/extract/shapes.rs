@@ -275,9 +275,9 @@ mod tests {
 
     #[test]
     fn triggers_across_vector_blocks() {
-        // Every offset of a shape against the 32-byte blocks, with and
+        // Every offset of a shape against the 32- and 64-byte blocks, with and
         // without a line feed right before it.
-        for pad in 0..70 {
+        for pad in 0..140 {
             for shape in ["code: 905", "ERROR=1", ":fail", "exception on", "failed: 903 ", "{\n"] {
                 same(&format!("{}{shape}\nrest\n", "a".repeat(pad)));
                 same(&format!("{}\n{shape}", "b".repeat(pad)));
