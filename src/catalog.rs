@@ -9,6 +9,7 @@
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 use std::path::Path;
+use std::sync::OnceLock;
 
 use anyhow::{bail, Context as _};
 use regex::{Regex, RegexSet};
@@ -139,7 +140,10 @@ pub struct Catalog {
     codes: Vec<CodeEntry>,
     /// Entry indexes by source, then code.
     index: HashMap<Source, HashMap<String, usize>>,
-    rules: Vec<Vec<Regex>>,
+    /// Reason rules per code entry, compiled when the code is first met:
+    /// most logs name a few codes, and compiling all rules took a few
+    /// milliseconds of every run.
+    rules: Vec<OnceLock<Vec<Regex>>>,
     findings: Vec<FindingEntry>,
     finding_set: RegexSet,
     candidates: crate::extract::candidates::Candidates,
@@ -148,8 +152,11 @@ pub struct Catalog {
 impl Catalog {
     /// Loads the built-in catalog.
     pub fn builtin() -> Catalog {
-        let file = parse("built-in catalog", BUILTIN).expect("the built-in catalog is valid");
-        Catalog::compile(file).expect("the built-in catalog compiles")
+        // The tests check the built-in catalog for duplicates and compile
+        // every pattern in it, so a run skips both.
+        let file =
+            parse_trusted("built-in catalog", BUILTIN).expect("the built-in catalog is valid");
+        Catalog::compile(file, false).expect("the built-in catalog compiles")
     }
 
     /// Loads the built-in catalog with `path` merged over it.
@@ -158,12 +165,16 @@ impl Catalog {
             .with_context(|| format!("cannot read catalog {}", path.display()))?;
         let name = path.display().to_string();
         let overlay = parse(&name, &text)?;
-        let mut base = parse("built-in catalog", BUILTIN).expect("the built-in catalog is valid");
+        let mut base =
+            parse_trusted("built-in catalog", BUILTIN).expect("the built-in catalog is valid");
         merge(&mut base, overlay);
-        Catalog::compile(base).with_context(|| format!("invalid catalog {name}"))
+        Catalog::compile(base, true).with_context(|| format!("invalid catalog {name}"))
     }
 
-    fn compile(file: CatalogFile) -> anyhow::Result<Catalog> {
+    /// Checks and compiles a catalog. With `eager`, every reason rule is
+    /// compiled now, so that an invalid one is an error here rather than
+    /// when its code is met.
+    fn compile(file: CatalogFile, eager: bool) -> anyhow::Result<Catalog> {
         let mut categories = Vec::new();
         for id in CATEGORY_ORDER {
             let Some(category) = file.category.iter().find(|c| c.id == id) else {
@@ -192,14 +203,21 @@ impl Catalog {
             if by_code.insert(entry.code.clone(), i).is_some() {
                 bail!("{what} is listed twice");
             }
-            let mut compiled = Vec::new();
             for rule in &entry.rule {
                 if let Some(category) = &rule.category {
                     check(category, &what)?;
                 }
-                let regex = Regex::new(&rule.reason)
-                    .with_context(|| format!("{what}: invalid reason pattern `{}`", rule.reason))?;
-                compiled.push(regex);
+            }
+            let compiled = OnceLock::new();
+            if eager {
+                let mut regexes = Vec::new();
+                for rule in &entry.rule {
+                    let regex = Regex::new(&rule.reason).with_context(|| {
+                        format!("{what}: invalid reason pattern `{}`", rule.reason)
+                    })?;
+                    regexes.push(regex);
+                }
+                let _ = compiled.set(regexes);
             }
             rules.push(compiled);
         }
@@ -211,20 +229,26 @@ impl Catalog {
                 bail!("finding {} is listed twice", finding.id);
             }
         }
-        for finding in &file.finding {
-            let regex = Regex::new(&finding.pattern).with_context(|| {
-                format!("finding {}: invalid pattern `{}`", finding.id, finding.pattern)
-            })?;
-            if regex.is_match("") {
-                bail!(
-                    "finding {}: pattern `{}` matches empty text, so it would match every line; make it require some text",
-                    finding.id,
-                    finding.pattern
-                );
+        let finding_set = match RegexSet::new(file.finding.iter().map(|f| &f.pattern)) {
+            Ok(set) => set,
+            Err(error) => {
+                // Name the pattern at fault, found by compiling each alone.
+                for finding in &file.finding {
+                    Regex::new(&finding.pattern).with_context(|| {
+                        format!("finding {}: invalid pattern `{}`", finding.id, finding.pattern)
+                    })?;
+                }
+                return Err(error).context("invalid finding pattern");
             }
+        };
+        if let Some(i) = finding_set.matches("").iter().next() {
+            let finding = &file.finding[i];
+            bail!(
+                "finding {}: pattern `{}` matches empty text, so it would match every line; make it require some text",
+                finding.id,
+                finding.pattern
+            );
         }
-        let finding_set = RegexSet::new(file.finding.iter().map(|f| &f.pattern))
-            .context("invalid finding pattern")?;
         let patterns: Vec<&str> = file.finding.iter().map(|f| f.pattern.as_str()).collect();
         let candidates = crate::extract::candidates::Candidates::build(&patterns)
             .context("cannot combine the finding patterns into one search")?;
@@ -288,7 +312,12 @@ impl Catalog {
             return Class { category: UNKNOWN, entry: None, rule: None };
         };
         let entry = &self.codes[i];
-        let rule = self.rules[i].iter().position(|r| r.is_match(reason)).map(|r| &entry.rule[r]);
+        let rules = self.rules[i].get_or_init(|| {
+            let compile =
+                |r: &Rule| Regex::new(&r.reason).expect("built-in reason patterns compile");
+            entry.rule.iter().map(compile).collect()
+        });
+        let rule = rules.iter().position(|r| r.is_match(reason)).map(|r| &entry.rule[r]);
         let category = rule.and_then(|r| r.category.as_deref()).unwrap_or(&entry.category);
         Class { category, entry: Some(entry), rule }
     }
@@ -360,8 +389,14 @@ impl Catalog {
 }
 
 fn parse(name: &str, text: &str) -> anyhow::Result<CatalogFile> {
-    let file: CatalogFile = toml::from_str(text).map_err(|e| toml_error(name, text, &e))?;
+    let file = parse_trusted(name, text)?;
     check_duplicates(name, text)?;
+    Ok(file)
+}
+
+/// Parses a catalog without looking for duplicate keys.
+fn parse_trusted(name: &str, text: &str) -> anyhow::Result<CatalogFile> {
+    let file: CatalogFile = toml::from_str(text).map_err(|e| toml_error(name, text, &e))?;
     if file.version != 1 {
         bail!(
             "invalid catalog {name}: version {} is not supported; use `version = 1`",
@@ -482,5 +517,30 @@ fn merge(base: &mut CatalogFile, overlay: CatalogFile) {
             Some(slot) => *slot = finding,
             None => base.finding.push(finding),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_passes_skipped_checks() {
+        // A run skips the duplicate check and compiles reason rules only
+        // for the codes it meets, so the built-in catalog is checked here.
+        let file = parse("built-in catalog", BUILTIN).expect("no key is listed twice");
+        let catalog = Catalog::compile(file, true).expect("every pattern compiles");
+        assert!(catalog.rules.iter().all(|rules| rules.get().is_some()));
+        assert_eq!(catalog.rules.len(), catalog.codes.len());
+    }
+
+    #[test]
+    fn builtin_rules_compile_when_met() {
+        let catalog = Catalog::builtin();
+        let i = catalog.position(Source::Agora, "401").expect("401 is listed");
+        assert!(catalog.rules[i].get().is_none());
+        let class = catalog.classify(Source::Agora, "401", "invalid vendor key");
+        assert!(class.rule.is_some());
+        assert!(catalog.rules[i].get().is_some());
     }
 }

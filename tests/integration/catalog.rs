@@ -188,3 +188,27 @@ fn catalog_text_is_escaped_for_the_terminal() {
     assert!(!stdout_text(&report).contains('\u{1b}'), "raw escape in the report");
     assert!(stdout_text(&report).contains("m\\e[2J"));
 }
+
+#[test]
+fn catalog_invalid_patterns_fail_at_start() {
+    let dir = open_temp_dir();
+    let rule =
+        format!("version = 1\n{}[[code.rule]]\nreason = 'time (out'\ncause = {{ en = \"c\", zh = \"c\" }}\n", entry_904("network"));
+    let finding = "version = 1\n[[finding]]\nid = \"f\"\ncategory = \"usage\"\npattern = 'a(b'\nmeaning = { en = \"m\", zh = \"m\" }\nfix = { en = \"f\", zh = \"f\" }\n";
+    for (text, expected) in [
+        (rule.as_str(), "code agora 904: invalid reason pattern `time (out`"),
+        (finding, "finding f: invalid pattern `a(b`"),
+    ] {
+        let catalog = catalog_file(dir.path(), text);
+        // The log has no 904: the pattern is still compiled at the start.
+        let output =
+            triage().args(["--catalog", &catalog, "fixtures/not-events.log"]).output().unwrap();
+
+        assert_eq!(status(&output), 2, "{expected}");
+        let stderr = stderr_lines(&output).join("\n");
+        assert!(
+            stderr.starts_with(&format!("miniapp-triage: invalid catalog {catalog}: {expected}")),
+            "{stderr}"
+        );
+    }
+}
