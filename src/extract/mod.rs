@@ -421,16 +421,19 @@ impl<'c> Scanner<'c> {
 
     /// Keeps the last lines of `chunk[from..to]` for time look-back.
     fn remember_before(&mut self, chunk: &[u8], from: usize, to: usize) {
-        let mut starts = Vec::with_capacity(RECENT_LINES);
+        // On the stack: this runs before every candidate line.
+        let mut lines = [(0, 0); RECENT_LINES];
+        let mut count = 0;
         let mut end = to;
-        while end > from && starts.len() < RECENT_LINES {
+        while end > from && count < RECENT_LINES {
             let content_end = if chunk[end - 1] == b'\n' { end - 1 } else { end };
             let start =
                 memchr::memrchr(b'\n', &chunk[from..content_end]).map_or(from, |i| from + i + 1);
-            starts.push((start, content_end));
+            lines[count] = (start, content_end);
+            count += 1;
             end = start;
         }
-        for &(start, end) in starts.iter().rev() {
+        for &(start, end) in lines[..count].iter().rev() {
             let line = &chunk[start..end];
             self.remember(line.strip_suffix(b"\r").unwrap_or(line), self.encoding);
         }
