@@ -226,6 +226,23 @@ fn run(options: &Options) -> Result<(), String> {
 }
 
 /// Writes lines to `path` until the next one would exceed `budget` bytes.
+/// Returns a corpus of at most `bytes` bytes of whole lines, from the
+/// default seed: the same text as the first file the command writes.
+pub fn corpus(bytes: u64) -> Vec<u8> {
+    let mut generator = Generator::new(DEFAULT_SEED);
+    let mut text = Vec::with_capacity(bytes as usize);
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        generator.next_line(&mut line);
+        line.push(b'\n');
+        if (text.len() + line.len()) as u64 > bytes {
+            return text;
+        }
+        text.extend_from_slice(&line);
+    }
+}
+
 fn write_file(
     generator: &mut Generator,
     line: &mut Vec<u8>,
