@@ -120,198 +120,141 @@ pub fn for_each_portable(
     }
 }
 
-#[cfg(target_arch = "x86_64")]
-mod avx2 {
-    use std::arch::x86_64::*;
+/// Defines a module with a vector scan, `for_each`, that does what
+/// [`for_each`] does one block of `$width` bytes at a time. Each place's
+/// bucket bits come from two table lookups (`vpshufb`) by the bytes' low
+/// and high nibbles. The AVX2 and AVX-512 scans differ only in the
+/// instructions that the arguments name.
+macro_rules! vector_scan {
+    (
+        $module:ident, $feature:literal, $requirement:literal,
+        vector: $vector:ty, width: $width:literal,
+        load_table: $load_table:expr,
+        load: $load:path, splat: $splat:path, and: $and:path,
+        shift_right: $shift_right:path, lookup: $lookup:path,
+        nonzero: $nonzero:expr, store: $store:path,
+    ) => {
+        #[cfg(target_arch = "x86_64")]
+        mod $module {
+            use std::arch::x86_64::*;
 
-    use super::{Tables, Trigger, PLACES};
+            use super::{Tables, Trigger, PLACES};
 
-    /// Bytes between the block scanned and the one prefetched. On the 1 GiB
-    /// benchmark corpus, 2 KiB ahead was faster than 4 and 8 KiB ahead.
-    const PREFETCH_AHEAD: usize = 2048;
+            /// Bytes between the block scanned and the one prefetched. On
+            /// the 1 GiB benchmark corpus, 2 KiB ahead was faster than 4
+            /// and 8 KiB ahead.
+            const PREFETCH_AHEAD: usize = 2048;
 
-    /// Bytes a block needs past its start: 32 and the three after them.
-    const READ: usize = 32 + PLACES - 1;
+            /// Bytes a block needs past its start: the block and the three
+            /// bytes after it.
+            const READ: usize = $width + PLACES - 1;
 
-    /// Scans as [`super::for_each`] does, 32 bytes at a time.
-    ///
-    /// # Safety
-    ///
-    /// The CPU must support AVX2.
-    #[target_feature(enable = "avx2")]
-    pub unsafe fn for_each(
-        hay: &[u8],
-        from: usize,
-        events: &Tables,
-        findings: &Tables,
-        visit: &mut dyn FnMut(Trigger) -> bool,
-    ) {
-        // SAFETY (all loads of this function): each reads 32 bytes from an
-        // array of 32 bytes, or from `hay` at `at + place` where
-        // `at + 35 <= hay.len()` and `place <= 3`.
-        let load = |table: &[u8; 32]| unsafe { _mm256_loadu_si256(table.as_ptr().cast()) };
-        let event_tables = events.0.each_ref().map(|[low, high]| [load(low), load(high)]);
-        let finding_tables = findings.0.each_ref().map(|[low, high]| [load(low), load(high)]);
-        let nibble = _mm256_set1_epi8(15);
-        let zero = _mm256_setzero_si256();
-        let mut at = from;
-        while at + READ <= hay.len() {
-            // Data read from a memory map is not in the caches yet, and the
-            // hardware prefetcher stops at page ends: ask for it early.
-            if at + PREFETCH_AHEAD < hay.len() {
-                // SAFETY: the address is inside `hay`; a prefetch never faults.
-                unsafe {
-                    _mm_prefetch::<_MM_HINT_T0>(hay.as_ptr().add(at + PREFETCH_AHEAD).cast())
-                };
-            }
-            let mut event_buckets = _mm256_set1_epi8(-1);
-            let mut finding_buckets = _mm256_set1_epi8(-1);
-            for place in 0..PLACES {
-                let v = unsafe { _mm256_loadu_si256(hay.as_ptr().add(at + place).cast()) };
-                let low = _mm256_and_si256(v, nibble);
-                let high = _mm256_and_si256(_mm256_srli_epi16(v, 4), nibble);
-                if place < 3 {
-                    let [event_low, event_high] = event_tables[place];
-                    event_buckets = _mm256_and_si256(
-                        event_buckets,
-                        _mm256_and_si256(
-                            _mm256_shuffle_epi8(event_low, low),
-                            _mm256_shuffle_epi8(event_high, high),
-                        ),
-                    );
-                }
-                let [finding_low, finding_high] = finding_tables[place];
-                finding_buckets = _mm256_and_si256(
-                    finding_buckets,
-                    _mm256_and_si256(
-                        _mm256_shuffle_epi8(finding_low, low),
-                        _mm256_shuffle_epi8(finding_high, high),
-                    ),
-                );
-            }
-            let event_mask = !(_mm256_movemask_epi8(_mm256_cmpeq_epi8(event_buckets, zero)) as u32);
-            let finding_mask =
-                !(_mm256_movemask_epi8(_mm256_cmpeq_epi8(finding_buckets, zero)) as u32);
-            let mut mask = event_mask | finding_mask;
-            if mask != 0 {
-                let mut event_bytes = [0u8; 32];
-                let mut finding_bytes = [0u8; 32];
-                // SAFETY: each store writes 32 bytes into an array of 32.
-                unsafe {
-                    _mm256_storeu_si256(event_bytes.as_mut_ptr().cast(), event_buckets);
-                    _mm256_storeu_si256(finding_bytes.as_mut_ptr().cast(), finding_buckets);
-                }
-                while mask != 0 {
-                    let i = mask.trailing_zeros() as usize;
-                    let trigger =
-                        Trigger { at: at + i, events: event_bytes[i], findings: finding_bytes[i] };
-                    if !visit(trigger) {
-                        return;
+            /// Scans as [`super::for_each`] does.
+            ///
+            /// # Safety
+            ///
+            #[doc = $requirement]
+            #[target_feature(enable = $feature)]
+            pub unsafe fn for_each(
+                hay: &[u8],
+                from: usize,
+                events: &Tables,
+                findings: &Tables,
+                visit: &mut dyn FnMut(Trigger) -> bool,
+            ) {
+                let load_table = $load_table;
+                let nonzero = $nonzero;
+                let event_tables =
+                    events.0.each_ref().map(|[low, high]| [load_table(low), load_table(high)]);
+                let finding_tables =
+                    findings.0.each_ref().map(|[low, high]| [load_table(low), load_table(high)]);
+                let nibble = $splat(15);
+                let mut at = from;
+                while at + READ <= hay.len() {
+                    // Data read from a memory map is not in the caches yet,
+                    // and the hardware prefetcher stops at page ends.
+                    if at + PREFETCH_AHEAD < hay.len() {
+                        // SAFETY: the address is inside `hay`, and a
+                        // prefetch never faults.
+                        unsafe {
+                            _mm_prefetch::<_MM_HINT_T0>(
+                                hay.as_ptr().add(at + PREFETCH_AHEAD).cast(),
+                            )
+                        };
                     }
-                    mask &= mask - 1;
+                    let mut event_buckets: $vector = $splat(-1);
+                    let mut finding_buckets: $vector = $splat(-1);
+                    for place in 0..PLACES {
+                        // SAFETY: `at + place + $width <= at + READ`, which
+                        // is at most `hay.len()`.
+                        let v: $vector = unsafe { $load(hay.as_ptr().add(at + place).cast()) };
+                        let low = $and(v, nibble);
+                        let high = $and($shift_right(v, 4), nibble);
+                        // The event tables allow any byte at the last place.
+                        if place < 3 {
+                            let [event_low, event_high] = event_tables[place];
+                            let fits = $and($lookup(event_low, low), $lookup(event_high, high));
+                            event_buckets = $and(event_buckets, fits);
+                        }
+                        let [finding_low, finding_high] = finding_tables[place];
+                        let fits = $and($lookup(finding_low, low), $lookup(finding_high, high));
+                        finding_buckets = $and(finding_buckets, fits);
+                    }
+                    let mut mask = nonzero(event_buckets) | nonzero(finding_buckets);
+                    if mask != 0 {
+                        let mut event_bytes = [0u8; $width];
+                        let mut finding_bytes = [0u8; $width];
+                        // SAFETY: each store writes one vector into an array
+                        // of its size.
+                        unsafe {
+                            $store(event_bytes.as_mut_ptr().cast(), event_buckets);
+                            $store(finding_bytes.as_mut_ptr().cast(), finding_buckets);
+                        }
+                        while mask != 0 {
+                            let i = mask.trailing_zeros() as usize;
+                            let trigger = Trigger {
+                                at: at + i,
+                                events: event_bytes[i],
+                                findings: finding_bytes[i],
+                            };
+                            if !visit(trigger) {
+                                return;
+                            }
+                            mask &= mask - 1;
+                        }
+                    }
+                    at += $width;
                 }
+                super::for_each_portable(hay, at, events, findings, visit);
             }
-            at += 32;
         }
-        super::for_each_portable(hay, at, events, findings, visit);
-    }
+    };
 }
 
-#[cfg(target_arch = "x86_64")]
-mod avx512 {
-    use std::arch::x86_64::*;
+vector_scan!(
+    avx2, "avx2", "The CPU must support AVX2.",
+    vector: __m256i, width: 32,
+    // SAFETY: reads the 32 bytes of the table, one per 128-bit lane.
+    load_table: |table: &[u8; 32]| unsafe { _mm256_loadu_si256(table.as_ptr().cast()) },
+    load: _mm256_loadu_si256, splat: _mm256_set1_epi8, and: _mm256_and_si256,
+    shift_right: _mm256_srli_epi16, lookup: _mm256_shuffle_epi8,
+    nonzero: |v: __m256i| !(_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_setzero_si256())) as u32),
+    store: _mm256_storeu_si256,
+);
 
-    use super::{Tables, Trigger, PLACES};
-
-    /// Bytes between the block scanned and the one prefetched, as for AVX2.
-    const PREFETCH_AHEAD: usize = 2048;
-
-    /// Bytes a block needs past its start: 64 and the three after them.
-    const READ: usize = 64 + PLACES - 1;
-
-    /// Scans as [`super::for_each`] does, 64 bytes at a time. `vpshufb`
-    /// looks up each 128-bit lane separately, so each 16-byte table is
-    /// copied to all four lanes.
-    ///
-    /// # Safety
-    ///
-    /// The CPU must support AVX-512F and AVX-512BW.
-    #[target_feature(enable = "avx512f,avx512bw")]
-    pub unsafe fn for_each(
-        hay: &[u8],
-        from: usize,
-        events: &Tables,
-        findings: &Tables,
-        visit: &mut dyn FnMut(Trigger) -> bool,
-    ) {
-        // SAFETY (all loads of this function): each reads 16 bytes from an
-        // array of 32 bytes, or 64 bytes from `hay` at `at + place` where
-        // `at + 67 <= hay.len()` and `place <= 3`.
-        let load = |table: &[u8; 32]| unsafe {
-            _mm512_broadcast_i32x4(_mm_loadu_si128(table.as_ptr().cast()))
-        };
-        let event_tables = events.0.each_ref().map(|[low, high]| [load(low), load(high)]);
-        let finding_tables = findings.0.each_ref().map(|[low, high]| [load(low), load(high)]);
-        let nibble = _mm512_set1_epi8(15);
-        let mut at = from;
-        while at + READ <= hay.len() {
-            if at + PREFETCH_AHEAD < hay.len() {
-                // SAFETY: the address is inside `hay`; a prefetch never faults.
-                unsafe {
-                    _mm_prefetch::<_MM_HINT_T0>(hay.as_ptr().add(at + PREFETCH_AHEAD).cast())
-                };
-            }
-            let mut event_buckets = _mm512_set1_epi8(-1);
-            let mut finding_buckets = _mm512_set1_epi8(-1);
-            for place in 0..PLACES {
-                let v = unsafe { _mm512_loadu_si512(hay.as_ptr().add(at + place).cast()) };
-                let low = _mm512_and_si512(v, nibble);
-                let high = _mm512_and_si512(_mm512_srli_epi16(v, 4), nibble);
-                if place < 3 {
-                    let [event_low, event_high] = event_tables[place];
-                    event_buckets = _mm512_and_si512(
-                        event_buckets,
-                        _mm512_and_si512(
-                            _mm512_shuffle_epi8(event_low, low),
-                            _mm512_shuffle_epi8(event_high, high),
-                        ),
-                    );
-                }
-                let [finding_low, finding_high] = finding_tables[place];
-                finding_buckets = _mm512_and_si512(
-                    finding_buckets,
-                    _mm512_and_si512(
-                        _mm512_shuffle_epi8(finding_low, low),
-                        _mm512_shuffle_epi8(finding_high, high),
-                    ),
-                );
-            }
-            let event_mask = _mm512_test_epi8_mask(event_buckets, event_buckets);
-            let finding_mask = _mm512_test_epi8_mask(finding_buckets, finding_buckets);
-            let mut mask = event_mask | finding_mask;
-            if mask != 0 {
-                let mut event_bytes = [0u8; 64];
-                let mut finding_bytes = [0u8; 64];
-                // SAFETY: each store writes 64 bytes into an array of 64.
-                unsafe {
-                    _mm512_storeu_si512(event_bytes.as_mut_ptr().cast(), event_buckets);
-                    _mm512_storeu_si512(finding_bytes.as_mut_ptr().cast(), finding_buckets);
-                }
-                while mask != 0 {
-                    let i = mask.trailing_zeros() as usize;
-                    let trigger =
-                        Trigger { at: at + i, events: event_bytes[i], findings: finding_bytes[i] };
-                    if !visit(trigger) {
-                        return;
-                    }
-                    mask &= mask - 1;
-                }
-            }
-            at += 64;
-        }
-        super::for_each_portable(hay, at, events, findings, visit);
-    }
-}
+vector_scan!(
+    avx512, "avx512f,avx512bw", "The CPU must support AVX-512F and AVX-512BW.",
+    vector: __m512i, width: 64,
+    // SAFETY: reads the first 16 bytes of the table, copied to all four
+    // 128-bit lanes because `vpshufb` looks up each lane on its own.
+    load_table: |table: &[u8; 32]| unsafe {
+        _mm512_broadcast_i32x4(_mm_loadu_si128(table.as_ptr().cast()))
+    },
+    load: _mm512_loadu_si512, splat: _mm512_set1_epi8, and: _mm512_and_si512,
+    shift_right: _mm512_srli_epi16, lookup: _mm512_shuffle_epi8,
+    nonzero: |v: __m512i| _mm512_test_epi8_mask(v, v),
+    store: _mm512_storeu_si512,
+);
 
 #[cfg(test)]
 mod tests {
