@@ -76,7 +76,7 @@ pub struct Cli {
     #[arg(long)]
     pub binary: bool,
 
-    /// Read large files instead of memory-mapping them; use it when logs may be truncated during the scan (copytruncate rotation), which ends a mapped scan with SIGBUS.
+    /// Read files of 16 MiB or more instead of memory-mapping them; use it when logs may be truncated during the scan (copytruncate rotation), which stops a mapped scan with an error.
     #[arg(long)]
     pub no_mmap: bool,
 
@@ -84,7 +84,7 @@ pub struct Cli {
     #[arg(short, long)]
     pub quiet: bool,
 
-    /// Number of inputs scanned at once; 0 means one per CPU [default: 0].
+    /// Number of scanning threads: inputs are scanned at once and a large file is split across them; 0 means one per CPU [default: 0].
     #[arg(short = 'j', long, value_name = "N")]
     pub threads: Option<usize>,
 }

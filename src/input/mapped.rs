@@ -39,7 +39,8 @@ pub fn map(file: &File) -> io::Result<Mmap> {
     // SAFETY: the mapping is only read.
     // NOTE: a file truncated by another process while mapped (copytruncate
     // log rotation) makes reads past its new end raise SIGBUS, which ends
-    // the process. `--no-mmap` reads such files instead.
+    // the process with the message of `sigbus`. `--no-mmap` reads such
+    // files instead.
     unsafe { Mmap::map(file) }
 }
 

@@ -3,6 +3,8 @@
 mod chunks;
 mod decode;
 mod mapped;
+#[cfg(unix)]
+mod sigbus;
 
 use std::fs::File;
 use std::io::{self, Read};
@@ -238,6 +240,8 @@ fn scan_mapped(
         return None;
     }
     let map = mapped::map(file).ok()?;
+    #[cfg(unix)]
+    let _watch = sigbus::watch(&map, name);
     let sample = &map[..map.len().min(decode::SAMPLE_BYTES)];
     let encoding = decode::plain_encoding(sample, catalog.candidates().reads_gb18030())?;
     let mut tally = Tally::default();

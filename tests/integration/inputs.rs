@@ -518,3 +518,39 @@ fn gb18030_undecoded_matches_transcoded() {
     let reasons = &code_group(&mapped, "agora", "905")["reasons"];
     assert_eq!(reasons[1]["example"], "连接失败");
 }
+
+#[test]
+fn mapped_file_truncated_during_scan() {
+    use std::process::Stdio;
+
+    // Large enough to be memory-mapped and to take a while to scan.
+    let dir = open_temp_dir();
+    let line =
+        "2024-03-04 09:00:00.000  INFO 811 --- [exec-1] c.e.rtc.ChannelService : heartbeat ok\n";
+    let path = write_file(dir.path(), "server.log", line.repeat((256 << 20) / line.len()));
+    let child = crate::util::triage_process()
+        .args(["--format", "json", "-j", "1", path_str(&path)])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+
+    // Truncate the file as copytruncate rotation does, once it is mapped.
+    let maps = format!("/proc/{}/maps", child.id());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !std::fs::read_to_string(&maps).unwrap_or_default().contains(path_str(&path)) {
+        assert!(std::time::Instant::now() < deadline, "the file was never mapped");
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    std::fs::OpenOptions::new().write(true).open(&path).unwrap().set_len(0).unwrap();
+    let output = child.wait_with_output().unwrap();
+
+    assert_eq!(status(&output), 2);
+    let expected = format!(
+        "miniapp-triage: {}: the file shrank while it was read (log rotation with copytruncate?); \
+         run again with --no-mmap to read it",
+        path_str(&path)
+    );
+    assert_eq!(stderr_lines(&output), [expected]);
+    assert_eq!(output.stdout, b"");
+}
