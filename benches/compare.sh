@@ -25,9 +25,10 @@
 #            -E gb18030, and grep on the raw bytes
 #   utf16    the file as UTF-16LE with a BOM: the triage and rg, which
 #            detects the BOM
-#   memory   maximum resident set size (/usr/bin/time -v) for the file, for
-#            STDIN_TOTAL bytes of the file repeated through standard input,
-#            and for SIZE split into 1000 files
+#   memory   maximum resident set size (/usr/bin/time -v) and the peak of
+#            its anonymous part (heap and stacks, sampled from /proc) for the
+#            file, for STDIN_TOTAL bytes of the file repeated through
+#            standard input, and for SIZE split into 1000 files
 #
 # The table gives the mean wall time, the throughput in GB/s (input bytes,
 # uncompressed for gzip, divided by the mean) and each mean divided by the
@@ -418,20 +419,44 @@ mode_utf16() {
   run_hyperfine "$(input_bytes "$converted")" rg
 }
 
+# Prints the peak anonymous resident memory (RssAnon: heap and stacks, not
+# the pages of a memory-mapped input) of the running miniapp-triage, in KiB,
+# sampled every 10 ms until the process $1 exits. Sampling can miss a peak
+# shorter than that.
+sample_heap() {
+  local waiter=$1 peak=0 pid value
+  while kill -0 "$waiter" 2>/dev/null; do
+    for pid in $(pgrep -x miniapp-triage); do
+      value=$(awk '/^RssAnon:/ { print $2 }' "/proc/$pid/status" 2>/dev/null || true)
+      if [ "${value:-0}" -gt "$peak" ]; then
+        peak=$value
+      fi
+    done
+    sleep 0.01
+  done
+  echo "$peak"
+}
+
 # Runs the triage under /usr/bin/time -v and prints one row: the label,
-# input bytes, wall time and maximum resident set size. With $2 = "-" the
-# input is the file $4 repeated $5 times through standard input.
+# input bytes, wall time, maximum resident set size and the peak of its
+# anonymous part. With $2 = "-" the input is the file $4 repeated $5 times
+# through standard input.
 measure_memory() {
-  local label=$1 input=$2 bytes=$3 log status=0
+  local label=$1 input=$2 bytes=$3 log status=0 waiter heap
   log=$(mktemp)
   if [ "$input" = "-" ]; then
-    local file=$4 repeats=$5 i
-    for ((i = 0; i < repeats; i++)); do
-      cat "$file"
-    done | /usr/bin/time -v -o "$log" "$TRIAGE" --format json --fail-on never - >/dev/null || status=$?
+    local file=$4 repeats=$5
+    (
+      for ((i = 0; i < repeats; i++)); do
+        cat "$file"
+      done | /usr/bin/time -v -o "$log" "$TRIAGE" --format json --fail-on never - >/dev/null
+    ) &
   else
-    /usr/bin/time -v -o "$log" "$TRIAGE" --format json --fail-on never "$input" >/dev/null || status=$?
+    /usr/bin/time -v -o "$log" "$TRIAGE" --format json --fail-on never "$input" >/dev/null &
   fi
+  waiter=$!
+  heap=$(sample_heap "$waiter")
+  wait "$waiter" || status=$?
   if [ "$status" -ne 0 ]; then
     cat "$log" >&2
     die "miniapp-triage failed with status $status on $label"
@@ -439,7 +464,8 @@ measure_memory() {
   local rss wall
   rss=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$log")
   wall=$(awk -F': ' '/Elapsed \(wall clock\)/ { print $2 }' "$log")
-  printf "%-32s %16s %12s %14s\n" "$label" "$(printf "%'d" "$bytes")" "$wall" "$(printf "%'d" "$rss")"
+  printf "%-32s %16s %12s %14s %14s\n" "$label" "$(printf "%'d" "$bytes")" "$wall" \
+    "$(printf "%'d" "$rss")" "$(printf "%'d" "$heap")"
   rm -f "$log"
 }
 
@@ -463,7 +489,7 @@ mode_memory() {
   echo
   echo "mode memory: /usr/bin/time -v, $(nproc) CPUs, $(uname -sr)"
   echo
-  printf "%-32s %16s %12s %14s\n" "input" "bytes" "wall" "max RSS (KiB)"
+  printf "%-32s %16s %12s %14s %14s\n" "input" "bytes" "wall" "max RSS (KiB)" "RssAnon (KiB)"
   measure_memory "one file" "$corpus" "$file_bytes"
   measure_memory "stdin, file repeated $repeats times" - $((file_bytes * repeats)) "$corpus" "$repeats"
   measure_memory "directory of 1000 files" "$files_dir" "$(input_bytes "$files_dir")"
