@@ -4,7 +4,14 @@
 //! A tally is built per input and tallies are merged in input order, so the
 //! result does not depend on which thread scanned which input.
 
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeSet, HashMap};
+
+/// The maps of a tally, which hash a few short keys per event. foldhash is
+/// faster than the standard library's SipHash on such keys and is also
+/// seeded at random per process, so a crafted log cannot choose colliding
+/// keys in advance.
+pub type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 use std::sync::Arc;
 
 use crate::catalog::Catalog;
@@ -106,12 +113,18 @@ trait Span {
 
     /// Widens the span with a place that comes later in input order.
     fn observe(&mut self, here: &Location) {
+        self.observe_owned(here.clone());
+    }
+
+    /// Widens the span as [`Span::observe`] does, moving `here` in. Most
+    /// places of a log in time order become the new last one.
+    fn observe_owned(&mut self, here: Location) {
         let (first, last) = self.span();
         if here.is_before(first) {
             *first = here.clone();
         }
         if here.is_after(last) {
-            *last = here.clone();
+            *last = here;
         }
     }
 }
@@ -133,7 +146,7 @@ pub struct CodeTally {
     pub events: u64,
     pub users: BTreeSet<String>,
     /// Keyed by folded reason.
-    pub reasons: HashMap<String, ReasonTally>,
+    pub reasons: FastMap<String, ReasonTally>,
 }
 
 #[derive(Debug, Clone)]
@@ -169,9 +182,9 @@ struct Classified {
 
 #[derive(Debug, Default)]
 pub struct Tally {
-    pub codes: HashMap<CodeKey, CodeTally>,
+    pub codes: FastMap<CodeKey, CodeTally>,
     /// Keyed by the catalog's finding index.
-    pub findings: HashMap<usize, FindingTally>,
+    pub findings: FastMap<usize, FindingTally>,
     pub files: u64,
     pub lines: u64,
     pub bytes: u64,
@@ -181,7 +194,7 @@ pub struct Tally {
     pub skipped: Vec<Skipped>,
     /// Folded reasons and categories of recent events, which repeat the
     /// same few reasons over and over.
-    classes: HashMap<(Source, String, String), (String, String)>,
+    classes: FastMap<(Source, String, String), (String, String)>,
 }
 
 /// Entries kept in [`Tally::classes`]. The cache starts over when full, so
@@ -220,19 +233,22 @@ impl Tally {
                 group.events += event.count;
                 add_user(&mut group.users, event.context.user.as_deref());
                 let here = Location::new(path, &event.context);
-                group
-                    .reasons
-                    .entry(folded)
-                    .and_modify(|r| {
-                        r.events += event.count;
-                        r.observe(&here);
-                    })
-                    .or_insert_with(|| ReasonTally {
-                        events: event.count,
-                        example: reason,
-                        first: here.clone(),
-                        last: here.clone(),
-                    });
+                match group.reasons.entry(folded) {
+                    Entry::Occupied(mut entry) => {
+                        let tally = entry.get_mut();
+                        tally.events += event.count;
+                        tally.observe_owned(here);
+                    }
+                    Entry::Vacant(entry) => {
+                        let first = here.clone();
+                        entry.insert(ReasonTally {
+                            events: event.count,
+                            example: reason,
+                            first,
+                            last: here,
+                        });
+                    }
+                }
             }
             Hit::Finding(finding) => {
                 let here = Location::new(path, &finding.context);
