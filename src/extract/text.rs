@@ -448,8 +448,9 @@ fn find_value(segment: &str, key: &str) -> Option<(String, usize)> {
     Some((value, value_start + len))
 }
 
-/// Longest reason kept, in bytes: real reasons are a few words, and a value
-/// that runs for megabytes (a cut line) would fill the report and memory.
+/// Maximum length of a kept reason, in bytes. Real reasons are a few words,
+/// and a value that runs for megabytes (a cut line) would fill the report
+/// and memory.
 pub const MAX_REASON_BYTES: usize = 1024;
 
 /// Returns the first [`MAX_REASON_BYTES`] of `reason` at most, cut at a

@@ -181,12 +181,13 @@ pub fn total_bytes(inputs: &[Input]) -> Option<u64> {
     })
 }
 
-/// How inputs are read.
+/// Options for reading inputs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReadOptions {
     /// Scan files with NUL bytes as text instead of skipping them.
     pub binary: bool,
-    /// Memory-map large plain-text files and scan each on all threads.
+    /// Memory-map files of 16 MiB or more in UTF-8 or GB18030, and scan
+    /// each on all threads.
     pub mmap: bool,
 }
 
@@ -227,8 +228,8 @@ pub fn scan(
 }
 
 /// Scans a regular file of `size` bytes through a memory map when it is
-/// large and plain UTF-8 text. Returns `None` when the file should be read
-/// instead: small, compressed, in another encoding, or not mappable.
+/// large and in UTF-8 or GB18030. Returns `None` when the file should be
+/// read instead: small, compressed, UTF-16 or binary, or not mappable.
 fn scan_mapped(
     file: &File,
     size: u64,
