@@ -16,7 +16,7 @@
 //! - a `{` or `[` that ends the line, which may open a multi-line record.
 //!
 //! Blanks are ASCII whitespace, line feeds included, so a key and its value
-//! may sit on two lines; the line with the value is then the candidate.
+//! may sit on two lines. The line with the value is then the candidate.
 //!
 //! Busy logs are full of `code` and `error` with a success value, about one
 //! line in eight. A general literal search stops on each of them with a

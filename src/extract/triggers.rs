@@ -265,7 +265,7 @@ mod tests {
     /// A scan: [`for_each`] or [`for_each_portable`].
     type Scan = fn(&[u8], usize, &Tables, &Tables, &mut dyn FnMut(Trigger) -> bool);
 
-    /// The vector scans this CPU supports, by name.
+    /// Returns the vector scans this CPU supports, by name.
     fn vector_scans() -> Vec<(&'static str, Scan)> {
         let mut scans: Vec<(&'static str, Scan)> = Vec::new();
         #[cfg(target_arch = "x86_64")]

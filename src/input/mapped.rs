@@ -169,11 +169,11 @@ impl<'c> Merge<'c, '_> {
             if self.scanner.take_over(part.scanner, &mut part.hits, self.lines, &mut self.hits) {
                 self.lines += part.lines;
                 tally.long_lines += part.long_lines;
+                self.add_hits(tally);
             } else {
                 self.rescanned += 1;
                 self.in_order(&pages.bytes()[segment.clone()], tally);
             }
-            self.add_hits(tally);
         }
         self.done(pages, segments);
     }
@@ -320,20 +320,20 @@ mod tests {
     /// Asserts that two reports are equal, showing the first line that
     /// differs instead of two whole reports.
     #[track_caller]
-    fn assert_same(expected: &str, actual: &str, what: &str) {
+    fn assert_same(expected: &str, actual: &str, case: &str) {
         let first_difference = expected.lines().zip(actual.lines()).position(|(a, b)| a != b);
         if let Some(line) = first_difference {
             let around = |text: &str| {
                 text.lines().skip(line.saturating_sub(8)).take(12).collect::<Vec<_>>().join("\n")
             };
             panic!(
-                "{what}: line {} differs\nexpected:\n{}\nactual:\n{}",
+                "{case}: line {} differs\nexpected:\n{}\nactual:\n{}",
                 line + 1,
                 around(expected),
                 around(actual)
             );
         }
-        assert_eq!(expected.lines().count(), actual.lines().count(), "{what}: line count");
+        assert_eq!(expected.lines().count(), actual.lines().count(), "{case}: line count");
     }
 
     fn json(tally: &Tally) -> String {
