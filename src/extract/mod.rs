@@ -311,8 +311,7 @@ impl<'c> Scanner<'c> {
                 // The line after an event matters only as a property line of
                 // that event's expanded object. Any other line that is not a
                 // candidate only ends the wait for such a line.
-                let line = text.strip_suffix('\r').unwrap_or(&text);
-                if !devtools::may_be_property(devtools::split_repeat(line).1) {
+                if !may_be_property(&text) {
                     self.previous = None;
                     self.remember(raw.strip_suffix(b"\r").unwrap_or(raw), self.encoding);
                     number += 1;
@@ -353,7 +352,7 @@ impl<'c> Scanner<'c> {
             || self.chunk(first, first_line, out),
             || other.chunk(second, first_line + first_lines, &mut other_hits),
         );
-        if self.take_over(other, &mut other_hits, 0, out) {
+        if self.take_over(other, second, &mut other_hits, 0, out) {
             lines + other_lines
         } else {
             lines + self.chunk(second, first_line + lines, out)
@@ -371,19 +370,22 @@ impl<'c> Scanner<'c> {
     }
 
     /// Continues with `next`, a scanner from [`Scanner::after`] that has
-    /// scanned the text after this one's, and moves its `hits` to `out`,
-    /// adding `lines_before` to their line numbers. Returns false and
-    /// changes nothing when this scanner is not idle, because a record or
-    /// object it has open could change what `next` found: the caller scans
-    /// that text again with this scanner.
+    /// scanned `next_text`, the text after this one's, and moves its `hits`
+    /// to `out`, adding `lines_before` to their line numbers. Returns false
+    /// and changes nothing when this scanner is not idle, because a record
+    /// or object it has open could change what `next` found: the caller
+    /// scans that text again with this scanner. Waiting only for a property
+    /// line after an event is no obstacle when the first line of
+    /// `next_text` cannot be one.
     pub fn take_over(
         &mut self,
         mut next: Scanner<'c>,
+        next_text: &[u8],
         hits: &mut Vec<Hit>,
         lines_before: u64,
         out: &mut Vec<Hit>,
     ) -> bool {
-        if !self.is_idle() {
+        if !self.is_idle() && !self.ends_wait(next_text) {
             return false;
         }
         for hit in hits.iter_mut() {
@@ -411,6 +413,23 @@ impl<'c> Scanner<'c> {
             }
         }
         self.block.first_line += by;
+    }
+
+    /// Returns true when this scanner only waits for a property line after
+    /// an event and the first line of `text` ends that wait without being
+    /// scanned, as [`Scanner::chunk`] reads it: the scanner is then idle
+    /// after that line, like a fresh scanner that skipped it.
+    fn ends_wait(&self, text: &[u8]) -> bool {
+        let end = memchr::memchr(b'\n', text).unwrap_or(text.len());
+        // A longer line is cut before it is scanned, which can change
+        // whether it is a candidate.
+        let whole = !text.is_empty() && end <= crate::input::MAX_LINE_BYTES;
+        whole
+            && self.open.is_none()
+            && !self.block.active
+            && self.catalog.candidates().next_line(text, 0, &mut candidates::Cursor::default())
+                != Some(0)
+            && !may_be_property(&self.encoding.decode(&text[..end]))
     }
 
     /// Returns true when a line without a candidate key cannot change what
@@ -657,6 +676,13 @@ impl<'c> Scanner<'c> {
             self.process(number, &line, false, out);
         }
     }
+}
+
+/// Returns true when `line` (with its `\r`, if any) may be a property line
+/// of an expanded object.
+fn may_be_property(line: &str) -> bool {
+    let line = line.strip_suffix('\r').unwrap_or(line);
+    devtools::may_be_property(devtools::split_repeat(line).1)
 }
 
 /// Gives hits without a time of their own the first timestamp in `text`,

@@ -2,18 +2,19 @@
 //! threads of the pool at once.
 //!
 //! Each segment starts with a fresh scanner that is given the lines before
-//! it for time look-back. Segments are merged in order. When the scanner of
-//! the text before a segment ends idle (nothing open), the segment's hits
-//! are exactly those of a sequential scan and are kept. Otherwise the
-//! segment is scanned again, in order, from that scanner.
+//! it for time look-back. Segments are merged in order, by whichever thread
+//! finds the next one ready. When the scanner of the text before a segment
+//! ends with nothing open, the segment's hits are exactly those of a
+//! sequential scan and are kept. Otherwise the segment is scanned again, in
+//! order, from that scanner.
 
+use std::collections::VecDeque;
 use std::fs::File;
 use std::io;
 use std::ops::Range;
-use std::sync::Arc;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
 use memmap2::{Mmap, UncheckedAdvice};
-use rayon::prelude::*;
 
 use super::chunks::for_each_chunk_in;
 use crate::catalog::Catalog;
@@ -29,10 +30,18 @@ pub const MIN_MAP_BYTES: u64 = 16 << 20;
 /// of the line it cuts).
 const SEGMENT_BYTES: usize = 1 << 20;
 
-/// Segments per thread in one window: the segments scanned at once before
-/// they are merged and their pages released. Two windows are mapped at a
-/// time, so with two threads the file's resident pages stay near 32 MiB.
+/// Segments per thread that may be scanned ahead of the merge: they hold
+/// their hits until the segments before them are merged.
 const SEGMENTS_PER_THREAD: usize = 8;
+
+/// Bytes scanned at once by a single thread: pages are populated per window.
+const WINDOW_BYTES: usize = 16 << 20;
+
+/// Merged bytes whose pages are released together. A release interrupts
+/// the other threads of the scan to flush their TLB entries, so it is not
+/// done per segment. The file's resident pages stay below this plus the
+/// segments in flight.
+const RELEASE_BYTES: usize = 16 << 20;
 
 /// Maps `file` for reading.
 pub fn map(file: &File) -> io::Result<Mmap> {
@@ -149,33 +158,31 @@ struct Merge<'c, 'a> {
     catalog: &'c Catalog,
     name: &'a Arc<str>,
     progress: &'a Progress,
+    pages: &'a dyn Pages,
     scanner: Scanner<'c>,
     hits: Vec<Hit>,
     lines: u64,
+    /// Start of the pages not yet released.
+    release_start: usize,
     /// Segments scanned a second time because they started inside a record.
     rescanned: usize,
 }
 
 impl<'c> Merge<'c, '_> {
-    /// Merges the parts of a window of segments, in order, into `tally`.
-    fn window(
-        &mut self,
-        pages: &dyn Pages,
-        segments: &[Range<usize>],
-        parts: Vec<Part<'c>>,
-        tally: &mut Tally,
-    ) {
-        for (segment, mut part) in segments.iter().zip(parts) {
-            if self.scanner.take_over(part.scanner, &mut part.hits, self.lines, &mut self.hits) {
-                self.lines += part.lines;
-                tally.long_lines += part.long_lines;
-                self.add_hits(tally);
-            } else {
-                self.rescanned += 1;
-                self.in_order(&pages.bytes()[segment.clone()], tally);
-            }
+    /// Merges the part of `segment`, the next text of the input, into
+    /// `tally`.
+    fn part(&mut self, segment: Range<usize>, mut part: Part<'c>, tally: &mut Tally) {
+        let text = &self.pages.bytes()[segment.clone()];
+        let lines = self.lines;
+        if self.scanner.take_over(part.scanner, text, &mut part.hits, lines, &mut self.hits) {
+            self.lines += part.lines;
+            tally.long_lines += part.long_lines;
+            self.add_hits(tally);
+        } else {
+            self.rescanned += 1;
+            self.in_order(text, tally);
         }
-        self.done(pages, segments);
+        self.done(segment);
     }
 
     /// Scans `text` in order, as the next text of the input.
@@ -196,36 +203,149 @@ impl<'c> Merge<'c, '_> {
         }
     }
 
-    /// Counts a merged window as done and releases its pages.
-    fn done(&self, pages: &dyn Pages, segments: &[Range<usize>]) {
-        if let (Some(first), Some(last)) = (segments.first(), segments.last()) {
-            let window = first.start..last.end;
-            self.progress.add_bytes(window.len() as u64);
-            pages.release(window);
+    /// Counts merged text as done and releases the pages merged so far
+    /// when they are many.
+    fn done(&mut self, merged: Range<usize>) {
+        self.progress.add_bytes(merged.len() as u64);
+        if merged.end - self.release_start >= RELEASE_BYTES {
+            self.pages.release(self.release_start..merged.end);
+            self.release_start = merged.end;
         }
+    }
+
+    /// Ends the scan of the input.
+    fn finish(mut self, tally: &mut Tally) -> usize {
+        self.scanner.finish(&mut self.hits);
+        self.add_hits(tally);
+        tally.lines = self.lines;
+        tally.bytes = self.pages.bytes().len() as u64;
+        self.rescanned
     }
 }
 
-/// Cuts the segments of the next window, from `start` on: at most `count`
-/// of about `segment_bytes`, each extended to the end of the line it cuts.
-fn cut_window(data: &[u8], start: usize, segment_bytes: usize, count: usize) -> Vec<Range<usize>> {
-    let mut segments = Vec::new();
-    let mut end = start;
-    while end < data.len() && segments.len() < count {
-        let cut = (end + segment_bytes).min(data.len());
-        let next = memchr::memchr(b'\n', &data[cut..]).map_or(data.len(), |i| cut + i + 1);
-        segments.push(end..next);
-        end = next;
+/// Returns the end of the segment that starts at `start`: the end of the
+/// line that `bytes` later bytes fall in, or of `data`.
+fn segment_end(data: &[u8], start: usize, bytes: usize) -> usize {
+    let cut = start.saturating_add(bytes).min(data.len());
+    memchr::memchr(b'\n', &data[cut..]).map_or(data.len(), |i| cut + i + 1)
+}
+
+/// Locks `mutex`, also after a thread panicked while holding it: the panic
+/// ends the scan anyway, and the others must not wait for it.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Segments cut and not yet merged.
+struct Queue<'c> {
+    /// Start of the next segment.
+    next_start: usize,
+    /// Number of segments cut so far.
+    cut_count: usize,
+    /// Number of segments taken for merging so far.
+    taken_count: usize,
+    /// The segments after those taken, with their parts once scanned.
+    parts: VecDeque<(Range<usize>, Option<Part<'c>>)>,
+}
+
+/// A scan of one text by several threads. Each thread cuts the next
+/// segment, scans it, and then merges whatever segments are ready in order,
+/// unless another thread is merging; so no thread waits for the others
+/// unless it runs too far ahead of the merge.
+struct Pipeline<'c, 'a> {
+    pages: &'a dyn Pages,
+    encoding: LineEncoding,
+    catalog: &'c Catalog,
+    segment_bytes: usize,
+    /// Maximum number of segments cut and not yet taken for merging.
+    ahead: usize,
+    queue: Mutex<Queue<'c>>,
+    /// Signal sent when segments are taken for merging.
+    merge_advanced: Condvar,
+    merge: Mutex<(Merge<'c, 'a>, &'a mut Tally)>,
+}
+
+impl<'c> Pipeline<'c, '_> {
+    fn work(&self) {
+        // A panic stops the cutting, so that no thread waits for a segment
+        // that will never be merged.
+        struct Stop<'p, 'c, 'a>(&'p Pipeline<'c, 'a>);
+        impl Drop for Stop<'_, '_, '_> {
+            fn drop(&mut self) {
+                if std::thread::panicking() {
+                    lock(&self.0.queue).next_start = self.0.pages.bytes().len();
+                    self.0.merge_advanced.notify_all();
+                }
+            }
+        }
+        let _stop = Stop(self);
+        while let Some((index, segment)) = self.cut() {
+            let part = Part::scan(self.catalog, self.encoding, self.pages, segment);
+            {
+                let mut queue = lock(&self.queue);
+                let slot = index - queue.taken_count;
+                queue.parts[slot].1 = Some(part);
+            }
+            self.merge_ready();
+        }
     }
-    segments
+
+    /// Cuts the next segment and returns its index, or `None` at the end.
+    fn cut(&self) -> Option<(usize, Range<usize>)> {
+        let data = self.pages.bytes();
+        let mut queue = lock(&self.queue);
+        while queue.cut_count >= queue.taken_count + self.ahead && queue.next_start < data.len() {
+            queue = self.merge_advanced.wait(queue).unwrap_or_else(PoisonError::into_inner);
+        }
+        if queue.next_start >= data.len() {
+            return None;
+        }
+        let segment = queue.next_start..segment_end(data, queue.next_start, self.segment_bytes);
+        queue.next_start = segment.end;
+        queue.parts.push_back((segment.clone(), None));
+        queue.cut_count += 1;
+        Some((queue.cut_count - 1, segment))
+    }
+
+    /// Merges the segments ready in order, unless another thread does.
+    fn merge_ready(&self) {
+        // A thread that finds the merge busy leaves its part to the merging
+        // thread, which looks again once it has let go of the merge.
+        while let Ok(mut guard) = self.merge.try_lock() {
+            let (merge, tally) = &mut *guard;
+            while let Some((segment, part)) = self.take_ready() {
+                merge.part(segment, part, tally);
+            }
+            drop(guard);
+            if !self.is_ready() {
+                return;
+            }
+        }
+    }
+
+    fn is_ready(&self) -> bool {
+        lock(&self.queue).parts.front().is_some_and(|(_, part)| part.is_some())
+    }
+
+    fn take_ready(&self) -> Option<(Range<usize>, Part<'c>)> {
+        let mut queue = lock(&self.queue);
+        let (segment, part) = match queue.parts.pop_front() {
+            Some((segment, Some(part))) => (segment, part),
+            Some(waiting) => {
+                queue.parts.push_front(waiting);
+                return None;
+            }
+            None => return None,
+        };
+        queue.taken_count += 1;
+        drop(queue);
+        self.merge_advanced.notify_all();
+        Some((segment, part))
+    }
 }
 
 /// Scans the text of `pages` in segments of about `segment_bytes` into
 /// `tally`. Returns how many segments were scanned a second time, in order.
-///
-/// With more than one thread, the segments of each window are scanned on
-/// the pool while the previous window is merged, so the merge, which runs
-/// on one thread, does not leave the others idle.
 fn scan_segments(
     pages: &dyn Pages,
     encoding: LineEncoding,
@@ -237,53 +357,54 @@ fn scan_segments(
 ) -> usize {
     let data = pages.bytes();
     let threads = rayon::current_num_threads();
-    let count = threads * SEGMENTS_PER_THREAD;
-    let mut merge = Merge {
+    let merge = Merge {
         catalog,
         name,
         progress,
+        pages,
         scanner: Scanner::new(catalog).with_encoding(encoding),
         hits: Vec::new(),
         lines: 0,
+        release_start: 0,
         rescanned: 0,
     };
-    let mut start = 0;
     if threads == 1 {
+        let mut merge = merge;
+        let mut start = 0;
         while start < data.len() {
-            let segments = cut_window(data, start, segment_bytes, count);
-            let window = start..segments.last().map_or(start, |s| s.end);
+            let window = start..segment_end(data, start, WINDOW_BYTES);
             pages.populate(window.clone());
             merge.in_order(&data[window.clone()], tally);
-            merge.done(pages, &segments);
+            merge.done(window.clone());
             start = window.end;
         }
-    } else {
-        let mut pending: Option<(Vec<Range<usize>>, Vec<Part<'_>>)> = None;
-        loop {
-            let segments = cut_window(data, start, segment_bytes, count);
-            if segments.is_empty() && pending.is_none() {
-                break;
-            }
-            let ((), parts) = rayon::join(
-                || {
-                    if let Some((done, parts)) = pending.take() {
-                        merge.window(pages, &done, parts, tally);
-                    }
-                },
-                || {
-                    let scan = |s: &Range<usize>| Part::scan(catalog, encoding, pages, s.clone());
-                    segments.par_iter().map(scan).collect()
-                },
-            );
-            start = segments.last().map_or(start, |s| s.end);
-            pending = (!segments.is_empty()).then_some((segments, parts));
-        }
+        return merge.finish(tally);
     }
-    merge.scanner.finish(&mut merge.hits);
-    merge.add_hits(tally);
-    tally.lines = merge.lines;
-    tally.bytes = data.len() as u64;
-    merge.rescanned
+    let pipeline = Pipeline {
+        pages,
+        encoding,
+        catalog,
+        segment_bytes,
+        ahead: threads * SEGMENTS_PER_THREAD,
+        queue: Mutex::new(Queue {
+            next_start: 0,
+            cut_count: 0,
+            taken_count: 0,
+            parts: VecDeque::new(),
+        }),
+        merge_advanced: Condvar::new(),
+        merge: Mutex::new((merge, tally)),
+    };
+    rayon::scope(|scope| {
+        for _ in 1..threads {
+            scope.spawn(|_| pipeline.work());
+        }
+        pipeline.work();
+    });
+    let queue = pipeline.queue.into_inner().unwrap_or_else(PoisonError::into_inner);
+    debug_assert!(queue.parts.is_empty(), "segments left unmerged");
+    let (merge, tally) = pipeline.merge.into_inner().unwrap_or_else(PoisonError::into_inner);
+    merge.finish(tally)
 }
 
 #[cfg(test)]
@@ -345,12 +466,18 @@ mod tests {
     /// Returns the report of a sequential read, and of a segmented scan on
     /// two threads with the number of segments scanned again.
     fn both(data: &[u8], segment_bytes: usize) -> (String, String, usize) {
+        on_threads(data, segment_bytes, 2)
+    }
+
+    /// Returns the report of a sequential read, and of a segmented scan on
+    /// `threads` threads with the number of segments scanned again.
+    fn on_threads(data: &[u8], segment_bytes: usize, threads: usize) -> (String, String, usize) {
         let catalog = Catalog::builtin();
         let name: Arc<str> = Arc::from("input");
         let progress = Progress::hidden();
         let reader = Box::new(Cursor::new(data.to_vec()));
         let read = super::super::scan_reader(reader, &name, &catalog, &progress, false, None);
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
         let mut mapped = Tally::default();
         mapped.files = 1;
         let rescanned = pool.install(|| {
@@ -374,12 +501,35 @@ mod tests {
             }
         }
         let mut rescanned_any = false;
-        for segment_bytes in [1, 700, 4096, 65_536] {
-            let (read, mapped, rescanned) = both(text.as_bytes(), segment_bytes);
-            assert_same(&read, &mapped, &format!("segments of {segment_bytes} bytes"));
-            rescanned_any |= rescanned > 0;
+        for threads in [1, 2, 3] {
+            for segment_bytes in [1, 700, 4096, 65_536] {
+                let (read, mapped, rescanned) = on_threads(text.as_bytes(), segment_bytes, threads);
+                let case = format!("{threads} threads, segments of {segment_bytes} bytes");
+                assert_same(&read, &mapped, &case);
+                rescanned_any |= rescanned > 0;
+            }
         }
         assert!(rescanned_any, "no segment started inside an open record");
+    }
+
+    #[test]
+    fn segment_after_event_is_kept_unless_it_may_expand_it() {
+        // One-byte segments end at every line end.
+        let text =
+            "meeting.js? [sm]:52 client.on error {code: 905, reason: \"connect websocket failed\"}
+meeting.js? [sm]:141 重新创建 client 并加入频道 room-42
+meeting.js? [sm]:52 client.on error {code: 904, reason: \"websocket disconnected\"}
+    code: 904
+    reason: \"websocket disconnected\"
+    __proto__: Object
+";
+        let (read, mapped, rescanned) = both(text.as_bytes(), 1);
+        assert_same(&read, &mapped, "an expanded event");
+        assert!(read.contains("\"total_events\": 2"), "{read}");
+        // The plain line after the first event ends the wait for its
+        // properties; the three property lines after the second are
+        // scanned again in order.
+        assert_eq!(rescanned, 3);
     }
 
     #[test]
