@@ -173,6 +173,55 @@ impl RecentLine {
     }
 }
 
+/// The lines before the line being scanned, for time look-back: those of
+/// the current chunk up to that line, then those kept from earlier text.
+struct Recent<'a> {
+    before: &'a [u8],
+    encoding: LineEncoding,
+    kept: &'a VecDeque<RecentLine>,
+}
+
+impl Recent<'_> {
+    /// Returns the time of the newest of the last [`RECENT_LINES`] lines
+    /// that has one.
+    fn time(&self) -> Option<Stamp> {
+        let mut seen = 0;
+        for (start, end) in lines_backward(self.before).take(RECENT_LINES) {
+            seen += 1;
+            let stamp = time::find(&self.encoding.decode(&self.before[start..end]));
+            if stamp.is_some() {
+                return stamp;
+            }
+        }
+        self.kept.iter().rev().take(RECENT_LINES - seen).find_map(|line| line.time().clone())
+    }
+
+    /// Returns the text of the newest line, or an empty string before the
+    /// first line.
+    fn newest_text(&self) -> String {
+        match lines_backward(self.before).next() {
+            Some((start, end)) => self.encoding.decode(&self.before[start..end]).into_owned(),
+            None => self.kept.back().map_or_else(String::new, |line| line.text().into_owned()),
+        }
+    }
+}
+
+/// Returns the lines of `text`, newest first, as byte ranges without their
+/// line terminators.
+fn lines_backward(text: &[u8]) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let mut end = text.len();
+    std::iter::from_fn(move || {
+        if end == 0 {
+            return None;
+        }
+        let content_end = if text[end - 1] == b'\n' { end - 1 } else { end };
+        let start = memchr::memrchr(b'\n', &text[..content_end]).map_or(0, |i| i + 1);
+        end = start;
+        let line = &text[start..content_end];
+        Some((start, start + line.strip_suffix(b"\r").unwrap_or(line).len()))
+    })
+}
+
 /// Chunks at least this large are scanned in two halves at once.
 const PARALLEL_CHUNK_BYTES: usize = 256 << 10;
 
@@ -259,26 +308,20 @@ impl<'c> Scanner<'c> {
     /// Scans one line (without its line terminator) and appends what it
     /// finds to `out`. Hits of a multi-line record arrive when it closes.
     pub fn line(&mut self, number: u64, line: &str, out: &mut Vec<Hit>) {
-        self.decoded_line(number, line, line.as_bytes(), LineEncoding::Utf8, out);
+        self.decoded_line(number, line, &[], out);
+        let raw = line.as_bytes();
+        self.remember(raw.strip_suffix(b"\r").unwrap_or(raw), LineEncoding::Utf8);
     }
 
-    /// Scans a line decoded from `raw`, bytes in `encoding`, which are kept
-    /// for time look-back.
-    fn decoded_line(
-        &mut self,
-        number: u64,
-        line: &str,
-        raw: &[u8],
-        encoding: LineEncoding,
-        out: &mut Vec<Hit>,
-    ) {
+    /// Scans a decoded line. `before` is the text of the current chunk up to
+    /// the line, newer than the lines kept for time look-back.
+    fn decoded_line(&mut self, number: u64, line: &str, before: &[u8], out: &mut Vec<Hit>) {
         let line = line.strip_suffix('\r').unwrap_or(line);
         if self.open.is_some() {
-            self.continue_record(number, line, out);
+            self.continue_record(number, line, before, out);
         } else {
-            self.process(number, line, true, out);
+            self.process(number, line, true, before, out);
         }
-        self.remember(raw.strip_suffix(b"\r").unwrap_or(raw), encoding);
     }
 
     /// Scans a chunk of whole lines whose first line is number `first_line`
@@ -295,7 +338,6 @@ impl<'c> Scanner<'c> {
             if self.is_idle() {
                 let start = candidates.next_line(chunk, pos, &mut cursor).unwrap_or(chunk.len());
                 if start > pos {
-                    self.remember_before(chunk, pos, start);
                     number += bytecount::count(&chunk[pos..start], b'\n') as u64;
                     pos = start;
                     if pos == chunk.len() {
@@ -313,16 +355,18 @@ impl<'c> Scanner<'c> {
                 // candidate only ends the wait for such a line.
                 if !may_be_property(&text) {
                     self.previous = None;
-                    self.remember(raw.strip_suffix(b"\r").unwrap_or(raw), self.encoding);
                     number += 1;
                     pos = end + 1;
                     continue;
                 }
             }
-            self.decoded_line(number, &text, raw, self.encoding, out);
+            self.decoded_line(number, &text, &chunk[..pos], out);
             number += 1;
             pos = end + 1;
         }
+        // The lines of the chunk are kept only now: until here, look-back
+        // reads them in place.
+        self.remember_before(chunk, 0, chunk.len());
         number - first_line
     }
 
@@ -440,22 +484,22 @@ impl<'c> Scanner<'c> {
 
     /// Keeps the last lines of `chunk[from..to]` for time look-back.
     fn remember_before(&mut self, chunk: &[u8], from: usize, to: usize) {
-        // On the stack: this runs before every candidate line.
         let mut lines = [(0, 0); RECENT_LINES];
         let mut count = 0;
-        let mut end = to;
-        while end > from && count < RECENT_LINES {
-            let content_end = if chunk[end - 1] == b'\n' { end - 1 } else { end };
-            let start =
-                memchr::memrchr(b'\n', &chunk[from..content_end]).map_or(from, |i| from + i + 1);
-            lines[count] = (start, content_end);
+        for line in lines_backward(&chunk[from..to]).take(RECENT_LINES) {
+            lines[count] = line;
             count += 1;
-            end = start;
         }
         for &(start, end) in lines[..count].iter().rev() {
-            let line = &chunk[start..end];
-            self.remember(line.strip_suffix(b"\r").unwrap_or(line), self.encoding);
+            let line = &chunk[from + start..from + end];
+            self.remember(line, self.encoding);
         }
+    }
+
+    /// Returns the lines for time look-back of a line after `before`, text
+    /// of the chunk being scanned.
+    fn recent<'a>(&'a self, before: &'a [u8]) -> Recent<'a> {
+        Recent { before, encoding: self.encoding, kept: &self.recent }
     }
 
     /// Records the offsets of zoned times and gives local times the last
@@ -483,14 +527,21 @@ impl<'c> Scanner<'c> {
     /// Flushes state held at the end of the input.
     pub fn finish(&mut self, out: &mut Vec<Hit>) {
         if let Some(record) = self.open.take() {
-            self.replay(record.lines, out);
+            self.replay(record.lines, &[], out);
         }
-        self.flush_block(out);
+        self.flush_block(&[], out);
     }
 
-    fn process(&mut self, number: u64, line: &str, allow_open: bool, out: &mut Vec<Hit>) {
+    fn process(
+        &mut self,
+        number: u64,
+        line: &str,
+        allow_open: bool,
+        before: &[u8],
+        out: &mut Vec<Hit>,
+    ) {
         if devtools::is_noise(line) {
-            self.flush_block(out);
+            self.flush_block(before, out);
             self.previous = None;
             return;
         }
@@ -501,7 +552,7 @@ impl<'c> Scanner<'c> {
         // count again as a wx failure), so they are not scanned as text.
         if let Some((key @ ("reason" | "message" | "errMsg"), value)) = &property {
             if self.block.active || self.previous.is_some() {
-                self.add_property(number, count, key, value.clone(), out);
+                self.add_property(number, count, key, value.clone(), before, out);
                 return;
             }
         }
@@ -516,7 +567,7 @@ impl<'c> Scanner<'c> {
             let mut depth = devtools::Depth::default();
             depth.feed(&text);
             let context_text = if body[..at].trim().is_empty() {
-                self.recent.back().map_or_else(String::new, |line| line.text().into_owned())
+                self.recent(before).newest_text()
             } else {
                 body.to_owned()
             };
@@ -532,7 +583,7 @@ impl<'c> Scanner<'c> {
             return;
         }
 
-        stamp_missing_times(&mut out[start..], body, &self.recent);
+        stamp_missing_times(&mut out[start..], body, &self.recent(before));
         self.assume_offsets(&mut out[start..]);
         let events = out[start..].iter().any(|hit| matches!(hit, Hit::Event(_)));
         if !events {
@@ -546,11 +597,11 @@ impl<'c> Scanner<'c> {
             };
             let continues = |key: &str, value: &str| self.block.active || starts(key, value);
             if let Some((key, value)) = property.filter(|(key, value)| continues(key, value)) {
-                self.add_property(number, count, key, value, out);
+                self.add_property(number, count, key, value, before, out);
                 return;
             }
         }
-        self.flush_block(out);
+        self.flush_block(before, out);
         self.previous = events.then(|| {
             out[start..]
                 .iter()
@@ -568,11 +619,12 @@ impl<'c> Scanner<'c> {
         count: u64,
         key: &str,
         value: String,
+        before: &[u8],
         out: &mut Vec<Hit>,
     ) {
         let starts_new = key == "code" && self.block.code.is_some();
         if starts_new {
-            self.flush_block(out);
+            self.flush_block(before, out);
         }
         if !self.block.active {
             self.block = PropertyBlock {
@@ -595,7 +647,7 @@ impl<'c> Scanner<'c> {
         }
     }
 
-    fn flush_block(&mut self, out: &mut Vec<Hit>) {
+    fn flush_block(&mut self, before: &[u8], out: &mut Vec<Hit>) {
         let block = std::mem::take(&mut self.block);
         if !block.active {
             return;
@@ -617,16 +669,16 @@ impl<'c> Scanner<'c> {
             context: Context { line: block.first_line, ..Context::default() },
         }));
         let last = out.len() - 1;
-        stamp_missing_times(&mut out[last..], "", &self.recent);
+        stamp_missing_times(&mut out[last..], "", &self.recent(before));
         self.assume_offsets(&mut out[last..]);
     }
 
-    fn continue_record(&mut self, number: u64, line: &str, out: &mut Vec<Hit>) {
+    fn continue_record(&mut self, number: u64, line: &str, before: &[u8], out: &mut Vec<Hit>) {
         let record = self.open.as_mut().expect("an open record");
         if !devtools::continues_structure(line) {
             let record = self.open.take().expect("an open record");
-            self.replay(record.lines, out);
-            self.process(number, line, true, out);
+            self.replay(record.lines, before, out);
+            self.process(number, line, true, before, out);
             return;
         }
         record.line_starts.push(record.text.len() + 1);
@@ -638,16 +690,16 @@ impl<'c> Scanner<'c> {
         let too_big = record.text.len() > MAX_RECORD_BYTES || record.lines.len() > MAX_RECORD_LINES;
         if too_big {
             let record = self.open.take().expect("an open record");
-            self.replay(record.lines, out);
+            self.replay(record.lines, before, out);
         } else if record.depth.closed() {
             let record = self.open.take().expect("an open record");
-            self.close_record(record, out);
+            self.close_record(record, before, out);
         }
     }
 
-    fn close_record(&mut self, record: OpenRecord, out: &mut Vec<Hit>) {
+    fn close_record(&mut self, record: OpenRecord, before: &[u8], out: &mut Vec<Hit>) {
         let Ok((node, end)) = relaxed::parse_at(&record.text, 0) else {
-            self.replay(record.lines, out);
+            self.replay(record.lines, before, out);
             return;
         };
         let first_line = record.lines[0].0;
@@ -663,7 +715,7 @@ impl<'c> Scanner<'c> {
             let context = Context { line: last_line, ..Context::default() };
             scan.top(trailing, &context, out);
         }
-        stamp_missing_times(&mut out[start..], &record.context_text, &self.recent);
+        stamp_missing_times(&mut out[start..], &record.context_text, &self.recent(before));
         self.assume_offsets(&mut out[start..]);
         text::fill_user(&record.context_text, &mut out[start..]);
         self.previous = None;
@@ -671,9 +723,9 @@ impl<'c> Scanner<'c> {
 
     /// Scans lines of a record that never closed as separate lines. None of
     /// them may open a new record, so replay always makes progress.
-    fn replay(&mut self, lines: Vec<(u64, String)>, out: &mut Vec<Hit>) {
+    fn replay(&mut self, lines: Vec<(u64, String)>, before: &[u8], out: &mut Vec<Hit>) {
         for (number, line) in lines {
-            self.process(number, &line, false, out);
+            self.process(number, &line, false, before, out);
         }
     }
 }
@@ -687,17 +739,13 @@ fn may_be_property(line: &str) -> bool {
 
 /// Gives hits without a time of their own the first timestamp in `text`,
 /// or else the time of the newest of the `recent` lines that has one.
-fn stamp_missing_times(hits: &mut [Hit], text: &str, recent: &VecDeque<RecentLine>) {
+fn stamp_missing_times(hits: &mut [Hit], text: &str, recent: &Recent<'_>) {
     let mut found: Option<Option<Stamp>> = None;
     for hit in hits {
         let context = hit.context_mut();
         if context.time.is_none() {
-            context.time = found
-                .get_or_insert_with(|| {
-                    time::find(text)
-                        .or_else(|| recent.iter().rev().find_map(|line| line.time().clone()))
-                })
-                .clone();
+            context.time =
+                found.get_or_insert_with(|| time::find(text).or_else(|| recent.time())).clone();
         }
     }
 }

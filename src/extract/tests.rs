@@ -344,6 +344,37 @@ fn untimed_line_takes_time_of_line_before() {
     assert_eq!(event.context.time.as_ref().map(|t| t.text()), Some("2024-03-04T09:20:02.512"));
 }
 
+/// Returns the time text of the first hit of `chunks`, scanned in order by
+/// one scanner.
+fn first_time_over_chunks(chunks: &[&str]) -> Option<String> {
+    let catalog = Catalog::builtin();
+    let mut scanner = super::Scanner::new(&catalog);
+    let mut hits = Vec::new();
+    let mut line = 1;
+    for chunk in chunks {
+        line += scanner.chunk(chunk.as_bytes(), line, &mut hits);
+    }
+    scanner.finish(&mut hits);
+    let Hit::Event(event) = &hits[0] else { panic!("an event") };
+    event.context.time.as_ref().map(|t| t.text().to_owned())
+}
+
+#[test]
+fn look_back_reads_earlier_chunks() {
+    let timed = "2024-03-04 09:20:02 INFO joining\n";
+    let event = "client join failed: code=434 reason=uid mismatch\n";
+    let time = Some("2024-03-04T09:20:02".to_owned());
+    assert_eq!(first_time_over_chunks(&[timed, "plain\n", event]), time);
+    assert_eq!(first_time_over_chunks(&[&format!("{timed}plain\n"), event]), time);
+    // Eight untimed lines between them: the time is too far back.
+    let plain = "plain\n".repeat(8);
+    assert_eq!(first_time_over_chunks(&[timed, &plain, event]), None);
+    assert_eq!(first_time_over_chunks(&[&format!("{timed}{plain}{event}")]), None);
+    let seven = "plain\n".repeat(7);
+    assert_eq!(first_time_over_chunks(&[timed, &seven, event]), time);
+    assert_eq!(first_time_over_chunks(&[&format!("{timed}{seven}"), event]), time);
+}
+
 #[test]
 fn string_event_in_pretty_json_has_its_own_line() {
     let input = "{\n  \"msg\": [\n    \"join\",\n    \"error: 904, reason: websocket disconnected\"\n  ]\n}";
