@@ -208,14 +208,15 @@ impl Scan<'_> {
         out: &mut Vec<Hit>,
     ) -> Unit {
         let start = out.len();
-        let mut rest = text.as_bytes().to_vec();
+        let mut rest = Blanked::new(text);
         let mut open_at = None;
         let mut events = 0;
 
         if depth <= MAX_NESTING && worth_parsing(text) {
-            // Component mentions are found once; looking again before every
-            // structure made a long line with many objects quadratic.
-            let mentions = mentions(text);
+            // Component mentions are found once, when the first structure
+            // parses: looking again before every structure made a long line
+            // with many objects quadratic.
+            let mut mentions = None;
             let mut pos = 0;
             while let Some(i) = memchr::memchr2(b'{', b'[', &text.as_bytes()[pos..]) {
                 let at = pos + i;
@@ -230,6 +231,7 @@ impl Scan<'_> {
                 };
                 match parsed {
                     Ok((node, end)) => {
+                        let mentions = mentions.get_or_insert_with(|| self::mentions(text));
                         let before =
                             mentions.partition_point(|&(mention_end, _)| mention_end <= at);
                         let hint = hint_from(&mentions[..before]).or(hint);
@@ -239,7 +241,7 @@ impl Scan<'_> {
                         // events (a success record); a bracketed word such
                         // as `[bar]` in a reason stays part of the text.
                         if found > 0 || matches!(node, relaxed::Node::Object(..)) {
-                            blank(&mut rest, at, end);
+                            rest.blank(at, end);
                         }
                         pos = end;
                     }
@@ -251,7 +253,7 @@ impl Scan<'_> {
                         if depth == 0 && self.allow_open && at + 1 == text.len() =>
                     {
                         open_at = Some(at);
-                        blank(&mut rest, at, text.len());
+                        rest.blank(at, text.len());
                         break;
                     }
                     Err(_) => pos = at + 1,
@@ -259,12 +261,12 @@ impl Scan<'_> {
             }
         }
 
-        let rest = String::from_utf8(rest).expect("blanking keeps UTF-8 valid");
-        events += self.text_rules(&rest, context, hint, out);
+        let rest = rest.as_str();
+        events += self.text_rules(rest, context, hint, out);
         if events > 0 {
             fill_user(text, &mut out[start..]);
         } else if open_at.is_none() {
-            self.finding(&rest, context, out);
+            self.finding(rest, context, out);
         }
         Unit { events, open_at }
     }
@@ -277,40 +279,46 @@ impl Scan<'_> {
         out: &mut Vec<Hit>,
     ) -> usize {
         let has = |needle: usize| NEEDLES[needle].find(text.as_bytes()).is_some();
-        let mut rest = text.as_bytes().to_vec();
+        let mut rest = Blanked::new(text);
         let mut events = 0;
         if (0..6).any(has) {
             events += self.code_pairs(text, &mut rest, context, hint, out);
         }
         if has(FAILED) {
-            let text = std::str::from_utf8(&rest).expect("blanking keeps UTF-8 valid");
-            if let Some(caps) = APP_FAILED.with(|re| re.captures(text)) {
+            let caps = APP_FAILED.with(|re| re.captures(rest.as_str()));
+            let whole = caps.and_then(|caps| {
                 let code = &caps["code"];
-                if self.catalog.knows(Source::Agora, code) {
+                self.catalog.knows(Source::Agora, code).then(|| {
                     self.push(out, Source::Agora, code, &caps["reason"], context);
-                    let whole = caps.get(0).expect("match").range();
-                    blank(&mut rest, whole.start, whole.end);
-                    events += 1;
-                }
+                    caps.get(0).expect("match").range()
+                })
+            });
+            if let Some(whole) = whole {
+                rest.blank(whole.start, whole.end);
+                events += 1;
             }
         }
         if has(COLON_FAIL) {
-            let text = String::from_utf8(rest.clone()).expect("blanking keeps UTF-8 valid");
-            let failures: Vec<_> = API_FAIL.with(|re| re.captures_iter(&text).collect());
-            for caps in failures {
-                let whole = caps.get(0).expect("match");
-                self.push(out, Source::Wx, &caps["api"], whole.as_str().trim_end(), context);
-                blank(&mut rest, whole.start(), whole.end());
+            let mut failures = Vec::new();
+            API_FAIL.with(|re| {
+                for caps in re.captures_iter(rest.as_str()) {
+                    let whole = caps.get(0).expect("match");
+                    self.push(out, Source::Wx, &caps["api"], whole.as_str().trim_end(), context);
+                    failures.push(whole.range());
+                }
+            });
+            for whole in failures {
+                rest.blank(whole.start, whole.end);
                 events += 1;
             }
         }
         if has(EXCEPTION) {
-            let text = std::str::from_utf8(&rest).expect("blanking keeps UTF-8 valid");
-            let exceptions: Vec<_> = SOCKET_EXCEPTION.with(|re| re.find_iter(text).collect());
-            for found in exceptions {
-                self.push(out, Source::Wx, "SocketTask", found.as_str().trim_end(), context);
-                events += 1;
-            }
+            SOCKET_EXCEPTION.with(|re| {
+                for found in re.find_iter(rest.as_str()) {
+                    self.push(out, Source::Wx, "SocketTask", found.as_str().trim_end(), context);
+                    events += 1;
+                }
+            });
         }
         events
     }
@@ -320,7 +328,7 @@ impl Scan<'_> {
     fn code_pairs(
         &self,
         text: &str,
-        rest: &mut [u8],
+        rest: &mut Blanked<'_>,
         context: &Context,
         hint: Option<Component>,
         out: &mut Vec<Hit>,
@@ -342,18 +350,20 @@ impl Scan<'_> {
             let key = key.as_str();
             let code = &caps["num"];
             let reason = find_value(segment, "reason");
-            let message = find_value(segment, "message");
+            // A message counts only when there is no reason.
+            let message = || find_value(segment, "message");
             let before = mentions.partition_point(|&(end, _)| end <= whole.start());
             let component = hint_from(&mentions[..before]).or(hint);
 
-            let (source, reason, used) = match (key, reason, message, component) {
-                ("code" | "error", Some((r, used)), _, _) => (Source::Agora, r, used),
-                ("err_code", Some((r, used)), _, _) | ("err_code", None, Some((r, used)), _) => {
-                    (Source::Agora, r, used)
+            let (source, reason, used) = match (key, reason, component) {
+                ("code" | "error" | "err_code", Some((r, used)), _) => (Source::Agora, r, used),
+                ("err_code", None, _) => {
+                    let Some((m, used)) = message() else { continue };
+                    (Source::Agora, m, used)
                 }
-                ("code" | "errCode", None, message, Some(component)) => {
+                ("code" | "errCode", None, Some(component)) => {
                     let Some(source) = component.source_for(self.catalog, code) else { continue };
-                    let (m, used) = message.unwrap_or_default();
+                    let (m, used) = message().unwrap_or_default();
                     (source, m, used)
                 }
                 _ => continue,
@@ -362,7 +372,7 @@ impl Scan<'_> {
                 continue;
             }
             self.push(out, source, code, &reason, context);
-            blank(rest, whole.start(), whole.end() + used);
+            rest.blank(whole.start(), whole.end() + used);
             events += 1;
         }
         events
@@ -493,11 +503,33 @@ fn read_value(text: &str, equals: bool) -> (String, usize) {
 /// structure (`code[]:3`) do not join into a pair, and values end at it.
 const BLANK: u8 = 0x01;
 
-/// Replaces `start..end` with [`BLANK`], keeping the byte length.
-fn blank(bytes: &mut [u8], start: usize, end: usize) {
-    let end = end.min(bytes.len());
-    if start < end {
-        bytes[start..end].fill(BLANK);
+/// A text with parts replaced by [`BLANK`], copied when the first part is
+/// blanked.
+struct Blanked<'t> {
+    text: &'t str,
+    blanked: Option<Vec<u8>>,
+}
+
+impl<'t> Blanked<'t> {
+    fn new(text: &'t str) -> Self {
+        Blanked { text, blanked: None }
+    }
+
+    /// Replaces `start..end` with [`BLANK`], keeping the byte length. Both
+    /// ends must be character boundaries or past the end.
+    fn blank(&mut self, start: usize, end: usize) {
+        let end = end.min(self.text.len());
+        if start < end {
+            let bytes = self.blanked.get_or_insert_with(|| self.text.as_bytes().to_vec());
+            bytes[start..end].fill(BLANK);
+        }
+    }
+
+    fn as_str(&self) -> &str {
+        match &self.blanked {
+            Some(bytes) => std::str::from_utf8(bytes).expect("blanking keeps UTF-8 valid"),
+            None => self.text,
+        }
     }
 }
 
