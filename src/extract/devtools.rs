@@ -84,7 +84,7 @@ fn unquote(raw: &str) -> String {
     }
     match super::relaxed::parse_at(&format!("[{raw}]"), 0) {
         Ok((super::relaxed::Node::Array(items), _)) => match items.first() {
-            Some(super::relaxed::Node::Str(s, _)) => s.clone(),
+            Some(super::relaxed::Node::Str(s, _)) => s.to_string(),
             _ => raw[1..raw.len() - 1].to_owned(),
         },
         _ => raw[1..raw.len() - 1].to_owned(),

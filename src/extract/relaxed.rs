@@ -7,23 +7,26 @@
 //! structure closes is reported as [`ParseError::Incomplete`], so the caller
 //! can append the next log line and try again.
 
-/// A parsed value. Numbers keep their source text so that `"901"` and `901`
-/// can be distinguished where it matters and large integers stay exact.
+use std::borrow::Cow;
+
+/// A parsed value, borrowing from the parsed text where it can. Numbers
+/// keep their source text so that `"901"` and `901` can be distinguished
+/// where it matters and large integers stay exact.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Node {
+pub enum Node<'a> {
     /// An object with its members in source order and the byte offset of `{`.
-    Object(Vec<(String, Node)>, usize),
-    Array(Vec<Node>),
+    Object(Vec<(Cow<'a, str>, Node<'a>)>, usize),
+    Array(Vec<Node<'a>>),
     /// A string and the byte offset of its opening quote.
-    Str(String, usize),
-    Number(String),
+    Str(Cow<'a, str>, usize),
+    Number(&'a str),
     /// A bare word such as `true`, `null`, `undefined` or `Object`.
-    Bare(String),
+    Bare(&'a str),
 }
 
-impl Node {
+impl<'a> Node<'a> {
     /// Returns the value of the first member named `key`, if this is an object.
-    pub fn get(&self, key: &str) -> Option<&Node> {
+    pub fn get(&self, key: &str) -> Option<&Node<'a>> {
         match self {
             Node::Object(members, _) => members.iter().find(|(k, _)| k == key).map(|(_, v)| v),
             _ => None,
@@ -41,7 +44,7 @@ impl Node {
     /// Returns an integer written as a number or as a string of digits.
     pub fn as_int_text(&self) -> Option<&str> {
         let text = match self {
-            Node::Number(n) => n.as_str(),
+            Node::Number(n) => n,
             Node::Str(s, _) => s.trim(),
             _ => return None,
         };
@@ -68,7 +71,7 @@ const MAX_DEPTH: usize = 96;
 
 /// Parses one object or array starting at byte `start` of `text`, which must
 /// be `{` or `[`. Returns the value and the offset just past its end.
-pub fn parse_at(text: &str, start: usize) -> Result<(Node, usize), ParseError> {
+pub fn parse_at(text: &str, start: usize) -> Result<(Node<'_>, usize), ParseError> {
     let mut parser = Parser { text: text.as_bytes(), src: text, pos: start, depth: 0 };
     let node = parser.value()?;
     Ok((node, parser.pos))
@@ -83,7 +86,7 @@ pub fn parse_string(text: &str, start: usize) -> Option<(String, usize)> {
     }
     let mut parser = Parser { text: text.as_bytes(), src: text, pos: start, depth: 0 };
     let value = parser.string(quote).ok()?;
-    Some((value, parser.pos))
+    Some((value.into_owned(), parser.pos))
 }
 
 struct Parser<'a> {
@@ -93,7 +96,7 @@ struct Parser<'a> {
     depth: usize,
 }
 
-impl Parser<'_> {
+impl<'a> Parser<'a> {
     fn peek(&self) -> Option<u8> {
         self.text.get(self.pos).copied()
     }
@@ -121,7 +124,7 @@ impl Parser<'_> {
         }
     }
 
-    fn value(&mut self) -> Result<Node, ParseError> {
+    fn value(&mut self) -> Result<Node<'a>, ParseError> {
         self.skip_ws();
         match self.peek() {
             None => Err(ParseError::Incomplete),
@@ -132,7 +135,7 @@ impl Parser<'_> {
                 self.string(q).map(|s| Node::Str(s, start))
             }
             Some(b) if b == b'-' || b.is_ascii_digit() => Ok(self.number()),
-            Some(b) if is_word_start(b) => Ok(Node::Bare(self.word().to_owned())),
+            Some(b) if is_word_start(b) => Ok(Node::Bare(self.word())),
             Some(_) => Err(ParseError::Syntax),
         }
     }
@@ -146,7 +149,7 @@ impl Parser<'_> {
         Ok(())
     }
 
-    fn object(&mut self) -> Result<Node, ParseError> {
+    fn object(&mut self) -> Result<Node<'a>, ParseError> {
         let start = self.pos;
         self.enter()?;
         let mut members = Vec::new();
@@ -187,7 +190,7 @@ impl Parser<'_> {
         Ok(Node::Object(members, start))
     }
 
-    fn key(&mut self) -> Result<String, ParseError> {
+    fn key(&mut self) -> Result<Cow<'a, str>, ParseError> {
         match self.peek() {
             None => Err(ParseError::Incomplete),
             Some(q @ (b'"' | b'\'')) => {
@@ -197,21 +200,21 @@ impl Parser<'_> {
                 let start = self.pos;
                 let key = self.string(q)?;
                 let raw = &self.src[start + 1..self.pos - 1];
-                Ok(if raw.contains('\\') { raw.to_owned() } else { key })
+                Ok(if raw.contains('\\') { Cow::Borrowed(raw) } else { key })
             }
-            Some(b) if is_word_start(b) || b.is_ascii_digit() => Ok(self.word().to_owned()),
+            Some(b) if is_word_start(b) || b.is_ascii_digit() => Ok(Cow::Borrowed(self.word())),
             // DevTools shows internal slots as `[[Prototype]]`.
             Some(b'[') if self.src[self.pos..].starts_with("[[") => {
                 let end = self.src[self.pos..].find("]]").ok_or(ParseError::Syntax)?;
-                let key = self.src[self.pos..self.pos + end + 2].to_owned();
+                let key = &self.src[self.pos..self.pos + end + 2];
                 self.pos += end + 2;
-                Ok(key)
+                Ok(Cow::Borrowed(key))
             }
             Some(_) => Err(ParseError::Syntax),
         }
     }
 
-    fn array(&mut self) -> Result<Node, ParseError> {
+    fn array(&mut self) -> Result<Node<'a>, ParseError> {
         self.enter()?;
         let mut items = Vec::new();
         loop {
@@ -242,7 +245,7 @@ impl Parser<'_> {
         Ok(Node::Array(items))
     }
 
-    fn word(&mut self) -> &str {
+    fn word(&mut self) -> &'a str {
         let start = self.pos;
         while let Some(b) = self.peek() {
             if b.is_ascii_alphanumeric() || matches!(b, b'_' | b'$' | b'.' | b'-') {
@@ -254,7 +257,7 @@ impl Parser<'_> {
         &self.src[start..self.pos]
     }
 
-    fn number(&mut self) -> Node {
+    fn number(&mut self) -> Node<'a> {
         let start = self.pos;
         self.pos += 1;
         while let Some(b) = self.peek() {
@@ -264,13 +267,23 @@ impl Parser<'_> {
                 break;
             }
         }
-        Node::Number(self.src[start..self.pos].to_owned())
+        Node::Number(&self.src[start..self.pos])
     }
 
     /// Reads a quoted string, decoding JSON escapes. An unknown escape keeps
     /// the escaped character, as JavaScript does.
-    fn string(&mut self, quote: u8) -> Result<String, ParseError> {
+    fn string(&mut self, quote: u8) -> Result<Cow<'a, str>, ParseError> {
         self.pos += 1;
+        let start = self.pos;
+        // Without escapes, the string is a slice of the text.
+        let rest = &self.src[start..];
+        let Some(stop) = rest.find([quote as char, '\\', '\n']) else {
+            return Err(ParseError::Incomplete);
+        };
+        if self.text[start + stop] == quote {
+            self.pos += stop + 1;
+            return Ok(Cow::Borrowed(&rest[..stop]));
+        }
         let mut out = String::new();
         loop {
             let rest = &self.src[self.pos..];
@@ -284,7 +297,7 @@ impl Parser<'_> {
                 b'\\' => self.escape(&mut out)?,
                 _ => {
                     self.pos += 1;
-                    return Ok(out);
+                    return Ok(Cow::Owned(out));
                 }
             }
         }
@@ -338,7 +351,7 @@ fn is_word_start(b: u8) -> bool {
 mod tests {
     use super::*;
 
-    fn parse(text: &str) -> Result<Node, ParseError> {
+    fn parse(text: &str) -> Result<Node<'_>, ParseError> {
         parse_at(text, 0).map(|(node, _)| node)
     }
 
@@ -354,7 +367,7 @@ mod tests {
         let node = parse("{code: 905, reason: 'connect websocket failed', x: undefined,}").unwrap();
         assert_eq!(node.get("code").and_then(Node::as_int_text), Some("905"));
         assert_eq!(node.get("reason").and_then(Node::as_str), Some("connect websocket failed"));
-        assert_eq!(node.get("x"), Some(&Node::Bare("undefined".into())));
+        assert_eq!(node.get("x"), Some(&Node::Bare("undefined")));
     }
 
     #[test]
@@ -367,6 +380,13 @@ mod tests {
     fn devtools_preview_with_ellipsis() {
         let node = parse("{code: 903, serverResponse: {…}, wsurl: \"wss://a\", …}").unwrap();
         assert_eq!(node.get("code").and_then(Node::as_int_text), Some("903"));
+    }
+
+    #[test]
+    fn plain_strings_borrow_from_text() {
+        let node = parse(r#"{"reason":"time out","escaped":"a\"b"}"#).unwrap();
+        assert!(matches!(node.get("reason"), Some(Node::Str(Cow::Borrowed("time out"), _))));
+        assert!(matches!(node.get("escaped"), Some(Node::Str(Cow::Owned(s), _)) if s == "a\"b"));
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! Events inside parsed structures: objects that carry a code, and the
 //! context (user, page, time) their enclosing objects give them.
 
+use std::borrow::Cow;
+
 use super::relaxed::Node;
 use super::text::{component_hint, is_success, Component, Scan};
 use super::{time, Context, Hit, Source};
@@ -170,9 +172,9 @@ fn failed_api(err_msg: &str) -> Option<&str> {
 }
 
 /// Takes the user, page and time an object names into `context`.
-fn absorb_context(members: &[(String, Node)], context: &mut Context) {
+fn absorb_context(members: &[(Cow<'_, str>, Node<'_>)], context: &mut Context) {
     for (key, value) in members {
-        match key.as_str() {
+        match key.as_ref() {
             "openid" | "openId" | "open_id" | "OpenID" | "openID" => {
                 if let Some(id) = value.as_str().filter(|s| !s.is_empty()) {
                     context.user = Some(id.to_owned());
@@ -202,7 +204,9 @@ fn absorb_context(members: &[(String, Node)], context: &mut Context) {
             "timestamp" | "time" | "ts" | "@timestamp" | "datetime" => {
                 let stamp = match value {
                     Node::Number(n) => time::from_unix(n),
-                    Node::Str(s, _) => time::find(s).or_else(|| time::from_unix(s)),
+                    Node::Str(s, _) => {
+                        time::find(s.as_ref()).or_else(|| time::from_unix(s.as_ref()))
+                    }
                     _ => None,
                 };
                 if stamp.is_some() {
