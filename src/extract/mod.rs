@@ -9,6 +9,7 @@
 
 pub mod candidates;
 mod devtools;
+mod keys;
 pub mod relaxed;
 mod shapes;
 #[cfg(test)]

@@ -11,6 +11,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use super::keys;
 use super::relaxed::{self, ParseError};
 use super::{Context, Event, Finding, Hit, Source};
 use crate::catalog::Catalog;
@@ -40,14 +41,6 @@ pub struct Unit {
 // contend on its cache pool and on the reference count that each capture
 // search increments, which cost a two-thread scan about a tenth more CPU.
 thread_local! {
-    static CODE_KEY: Regex = {
-        // A preceding `?`, `&`, `.` or word character rules out query strings
-        // (`?code=905`), property paths (`e.code`) and longer keys (`errcode`,
-        // `status_code`).
-        Regex::new(r#"(?:^|[^\w?&./=$-])["']?(?P<key>code|Code|CODE|err_code|ERR_CODE|error|Error|ERROR|errCode)["']?\s*[:：=]\s*["']?(?P<num>-?\d{1,12})(?-u:\b)["']?"#)
-            .expect("code key pattern is valid")
-    };
-
     static REASON_KEY: Regex = {
         Regex::new(r#"(?:^|[^\w.$-])["']?(?P<key>(?i:reason|message))["']?\s*(?P<sep>[:：=])\s*"#)
             .expect("reason key pattern is valid")
@@ -74,11 +67,6 @@ thread_local! {
     static SOCKET_EXCEPTION: Regex = {
         Regex::new(r#"(?-u:\b)exception on[A-Z][A-Za-z]* fail(?-u:\b)[^"'}\]\n\x01]*"#)
             .expect("socket exception pattern is valid")
-    };
-
-    static COMPONENT: Regex = {
-        Regex::new(r"(?i)(?P<a>pusher|player)|(?P<b>statechange|netstatus|binderror)")
-            .expect("component pattern is valid")
     };
 
     static USER: Regex = {
@@ -113,9 +101,7 @@ pub enum Component {
 /// Returns the component named last in `text`, or `Either` when the text
 /// has only an event name.
 pub fn component_hint(text: &str) -> Option<Component> {
-    let mentions: Vec<(usize, Component)> = COMPONENT
-        .with(|re| re.captures_iter(text).filter_map(|caps| Some((0, mention(&caps)?))).collect());
-    hint_from(&mentions)
+    hint_from(&keys::mentions(text))
 }
 
 /// Returns true when the structure that `bytes` starts with closes within
@@ -148,26 +134,6 @@ fn closes(bytes: &[u8]) -> bool {
         }
     }
     false
-}
-
-/// Every component mention in `text`, with the offset where it ends.
-fn mentions(text: &str) -> Vec<(usize, Component)> {
-    COMPONENT.with(|re| {
-        re.captures_iter(text)
-            .filter_map(|caps| Some((caps.get(0)?.end(), mention(&caps)?)))
-            .collect()
-    })
-}
-
-/// The component one match of `COMPONENT` names.
-fn mention(caps: &regex::Captures<'_>) -> Option<Component> {
-    match caps.name("a") {
-        Some(word) if word.as_str().eq_ignore_ascii_case("pusher") => {
-            Some(Component::Named(Source::LivePusher))
-        }
-        Some(_) => Some(Component::Named(Source::LivePlayer)),
-        None => caps.name("b").map(|_| Component::Either),
-    }
 }
 
 /// The last named component among `mentions`, or `Either` when they are
@@ -231,7 +197,7 @@ impl Scan<'_> {
                 };
                 match parsed {
                     Ok((node, end)) => {
-                        let mentions = mentions.get_or_insert_with(|| self::mentions(text));
+                        let mentions = mentions.get_or_insert_with(|| keys::mentions(text));
                         let before =
                             mentions.partition_point(|&(mention_end, _)| mention_end <= at);
                         let hint = hint_from(&mentions[..before]).or(hint);
@@ -333,35 +299,39 @@ impl Scan<'_> {
         hint: Option<Component>,
         out: &mut Vec<Hit>,
     ) -> usize {
-        let keys: Vec<_> = CODE_KEY.with(|re| re.captures_iter(text).collect());
-        // Component mentions, found once: looking again before every key
-        // made a line with many keys quadratic.
-        let mentions = mentions(text);
+        let keys = keys::code_keys(text);
+        // Component mentions, found once when a key without a reason needs
+        // them: looking again before every key made a line with many keys
+        // quadratic.
+        let mut mentions = None;
         let mut events = 0;
-        for (i, caps) in keys.iter().enumerate() {
-            let whole = caps.get(0).expect("match");
-            let segment_end =
-                keys.get(i + 1).map_or(text.len(), |next| next.get(0).expect("match").start());
-            let segment = &text[whole.end()..segment_end];
-            let key = match &caps["key"] {
+        for (i, found) in keys.iter().enumerate() {
+            let whole = found.whole.clone();
+            let segment_end = keys.get(i + 1).map_or(text.len(), |next| next.whole.start);
+            let segment = &text[whole.end..segment_end];
+            let key = match &text[found.key.clone()] {
                 "errCode" => "errCode".to_owned(),
                 other => other.to_ascii_lowercase(),
             };
             let key = key.as_str();
-            let code = &caps["num"];
+            let code = &text[found.num.clone()];
             let reason = find_value(segment, "reason");
             // A message counts only when there is no reason.
             let message = || find_value(segment, "message");
-            let before = mentions.partition_point(|&(end, _)| end <= whole.start());
-            let component = hint_from(&mentions[..before]).or(hint);
+            let mut component = || {
+                let mentions = mentions.get_or_insert_with(|| keys::mentions(text));
+                let before = mentions.partition_point(|&(end, _)| end <= whole.start);
+                hint_from(&mentions[..before]).or(hint)
+            };
 
-            let (source, reason, used) = match (key, reason, component) {
-                ("code" | "error" | "err_code", Some((r, used)), _) => (Source::Agora, r, used),
-                ("err_code", None, _) => {
+            let (source, reason, used) = match (key, reason) {
+                ("code" | "error" | "err_code", Some((r, used))) => (Source::Agora, r, used),
+                ("err_code", None) => {
                     let Some((m, used)) = message() else { continue };
                     (Source::Agora, m, used)
                 }
-                ("code" | "errCode", None, Some(component)) => {
+                ("code" | "errCode", None) => {
+                    let Some(component) = component() else { continue };
                     let Some(source) = component.source_for(self.catalog, code) else { continue };
                     let (m, used) = message().unwrap_or_default();
                     (source, m, used)
@@ -372,7 +342,7 @@ impl Scan<'_> {
                 continue;
             }
             self.push(out, source, code, &reason, context);
-            rest.blank(whole.start(), whole.end() + used);
+            rest.blank(whole.start, whole.end + used);
             events += 1;
         }
         events
