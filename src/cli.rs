@@ -76,7 +76,7 @@ pub struct Cli {
     #[arg(long)]
     pub binary: bool,
 
-    /// Read files of 16 MiB or more instead of memory-mapping them. Use it when logs may be truncated during the scan (copytruncate rotation), which stops a mapped scan with an error.
+    /// Read files of 256 KiB or more instead of memory-mapping them. Use it when logs may be truncated during the scan (copytruncate rotation), which stops a mapped scan with an error.
     #[arg(long)]
     pub no_mmap: bool,
 

@@ -22,9 +22,10 @@ use crate::extract::{Hit, LineEncoding, Scanner};
 use crate::progress::Progress;
 use crate::tally::Tally;
 
-/// Files smaller than this are read instead: for them a mapping costs more
-/// than a copy, and reading keeps memory flat in a directory of many files.
-pub const MIN_MAP_BYTES: u64 = 16 << 20;
+/// Files smaller than this are read instead. From about this size on, a
+/// mapping costs less than copying the file into a buffer; below it, the
+/// calls that map and unmap a file weigh more.
+pub const MIN_MAP_BYTES: u64 = 256 << 10;
 
 /// Bytes in a segment, the unit of work of one thread (extended to the end
 /// of the line it cuts).

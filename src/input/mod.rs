@@ -186,7 +186,7 @@ pub fn total_bytes(inputs: &[Input]) -> Option<u64> {
 pub struct ReadOptions {
     /// Scan files with NUL bytes as text instead of skipping them.
     pub binary: bool,
-    /// Memory-map files of 16 MiB or more in UTF-8 or GB18030, and scan
+    /// Memory-map files of 256 KiB or more in UTF-8 or GB18030, and scan
     /// each on all threads.
     pub mmap: bool,
 }

@@ -370,7 +370,7 @@ fn threads_give_identical_json() {
 
 #[test]
 fn mapped_file_gives_read_json() {
-    // Larger than the size from which files are memory-mapped (16 MiB):
+    // Larger than the window of segments scanned at once (16 MiB):
     // the fixture logs repeated, so that segment ends fall inside
     // multi-line records and DevTools expanded objects.
     let dir = open_temp_dir();
@@ -413,4 +413,35 @@ fn mapped_file_gives_read_json() {
     assert_eq!(report["scanned"]["lines"], lines);
     assert_eq!(report["scanned"]["bytes"], text.len() as u64);
     assert!(copies > 1);
+}
+
+#[test]
+fn directory_of_mapped_and_read_files_gives_read_json() {
+    // Files below and above the size from which files are memory-mapped
+    // (256 KiB), scanned at once on two threads.
+    let dir = open_temp_dir();
+    let fixture = std::fs::read(root().join("fixtures").join("sdk-2.6-devtools.log")).unwrap();
+    for (name, size) in [("a.log", 100 << 10), ("b.log", 300 << 10), ("c.log", 5 << 20)] {
+        let mut text = Vec::new();
+        while text.len() < size {
+            text.extend(&fixture);
+        }
+        write_file(dir.path(), name, &text);
+    }
+    let run = |args: &[&str]| {
+        let output = triage()
+            .args(["--format", "json", "--lang", "en"])
+            .args(args)
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        assert_eq!(status(&output), 1, "exit status with {args:?}");
+        output.stdout
+    };
+    let read = run(&["--no-mmap", "-j", "1"]);
+    let mapped = run(&["-j", "2"]);
+
+    assert!(read == mapped, "-j 2 gives other JSON with mapped files than read");
+    let report: Value = serde_json::from_slice(&read).unwrap();
+    assert_eq!(report["scanned"]["files"], 3);
 }

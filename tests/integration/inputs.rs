@@ -482,7 +482,7 @@ fn nul_block_before_log_is_still_read() {
 #[test]
 fn gb18030_undecoded_matches_transcoded() {
     // GB18030 text is searched undecoded, in memory-mapped segments for a
-    // file of 16 MiB or more. A catalog with a finding pattern that has no
+    // file of 256 KiB or more. A catalog with a finding pattern that has no
     // literal text to search for makes the scan transcode the file first.
     let dir = open_temp_dir();
     let mut text = String::new();
