@@ -4,7 +4,6 @@
 //! A tally is built per input and tallies are merged in input order, so the
 //! result does not depend on which thread scanned which input.
 
-use std::collections::hash_map::Entry;
 use std::collections::{BTreeSet, HashMap};
 
 /// The maps of a tally, which hash a few short keys per event. foldhash is
@@ -16,7 +15,7 @@ use std::sync::Arc;
 
 use crate::catalog::Catalog;
 use crate::extract::time::Stamp;
-use crate::extract::{Context, Hit, Source};
+use crate::extract::{Context, Event, Hit, Source};
 use crate::fold::fold;
 
 /// Distinct users kept per group; past this the count is a lower bound.
@@ -37,15 +36,6 @@ pub struct Location {
 }
 
 impl Location {
-    /// Ordering key: timed locations by time; untimed ones sort after
-    /// all timed ones so that a group's first and last prefer timed places.
-    /// Orders two places by time, as instants. A time without an offset
-    /// takes the offset its input showed last (see `assumed_offset`), or
-    /// else is read as UTC.
-    fn compare_time(&self, other: &Location) -> Option<std::cmp::Ordering> {
-        Some(self.instant?.cmp(&other.instant?))
-    }
-
     fn compute_instant(time: Option<&Stamp>, assumed_offset: Option<i64>) -> Option<i64> {
         match time? {
             stamp @ Stamp::Zoned(_) => stamp.instant(),
@@ -55,25 +45,16 @@ impl Location {
         }
     }
 
-    /// Returns true when `self` should replace `current` as a group's first
-    /// place. `self` comes later in input order, so ties keep `current`.
     fn is_before(&self, current: &Location) -> bool {
-        match (&self.time, &current.time) {
-            (Some(_), Some(_)) => self.compare_time(current) == Some(std::cmp::Ordering::Less),
-            (Some(_), None) => true,
-            _ => false,
-        }
+        self.order().is_before(current)
     }
 
-    /// Returns true when `self` should replace `current` as a group's last
-    /// place. `self` comes later in input order, so ties take `self`.
     fn is_after(&self, current: &Location) -> bool {
-        match (&self.time, &current.time) {
-            (Some(_), Some(_)) => self.compare_time(current) != Some(std::cmp::Ordering::Less),
-            (Some(_), None) => true,
-            (None, Some(_)) => false,
-            (None, None) => true,
-        }
+        self.order().is_after(current)
+    }
+
+    fn order(&self) -> Order {
+        Order { timed: self.time.is_some(), instant: self.instant }
     }
 
     fn new(path: &Arc<str>, context: &Context) -> Location {
@@ -85,6 +66,61 @@ impl Location {
             page: context.page.clone(),
             assumed_offset: context.assumed_offset,
             instant: Location::compute_instant(context.time.as_ref(), context.assumed_offset),
+        }
+    }
+
+    /// Makes this the place of `context` in `path`, reusing its buffers.
+    fn assign(&mut self, path: &Arc<str>, context: &Context) {
+        if !Arc::ptr_eq(&self.path, path) {
+            self.path = Arc::clone(path);
+        }
+        self.line = context.line;
+        self.time.clone_from(&context.time);
+        self.user.clone_from(&context.user);
+        self.page.clone_from(&context.page);
+        self.assumed_offset = context.assumed_offset;
+        self.instant = Location::compute_instant(context.time.as_ref(), context.assumed_offset);
+    }
+}
+
+/// What the order of places reads of a place: whether it has a time, and
+/// the time as an instant when it has one.
+struct Order {
+    timed: bool,
+    instant: Option<i64>,
+}
+
+impl Order {
+    fn of(context: &Context) -> Order {
+        let instant = Location::compute_instant(context.time.as_ref(), context.assumed_offset);
+        Order { timed: context.time.is_some(), instant }
+    }
+
+    /// Orders two places by time, as instants. A time without an offset
+    /// takes the offset its input showed last (see `assumed_offset`), or
+    /// else is read as UTC.
+    fn compare_time(&self, other: &Location) -> Option<std::cmp::Ordering> {
+        Some(self.instant?.cmp(&other.instant?))
+    }
+
+    /// Returns true when this place should replace `current` as a group's
+    /// first place. It comes later in input order, so ties keep `current`.
+    fn is_before(&self, current: &Location) -> bool {
+        match (self.timed, current.time.is_some()) {
+            (true, true) => self.compare_time(current) == Some(std::cmp::Ordering::Less),
+            (true, false) => true,
+            _ => false,
+        }
+    }
+
+    /// Returns true when this place should replace `current` as a group's
+    /// last place. It comes later in input order, so ties take it.
+    fn is_after(&self, current: &Location) -> bool {
+        match (self.timed, current.time.is_some()) {
+            (true, true) => self.compare_time(current) != Some(std::cmp::Ordering::Less),
+            (true, false) => true,
+            (false, true) => false,
+            (false, false) => true,
         }
     }
 }
@@ -113,18 +149,26 @@ trait Span {
 
     /// Widens the span with a place that comes later in input order.
     fn observe(&mut self, here: &Location) {
-        self.observe_owned(here.clone());
-    }
-
-    /// Widens the span as [`Span::observe`] does, moving `here` in. Most
-    /// places of a log in time order become the new last one.
-    fn observe_owned(&mut self, here: Location) {
         let (first, last) = self.span();
         if here.is_before(first) {
             *first = here.clone();
         }
         if here.is_after(last) {
-            *last = here;
+            *last = here.clone();
+        }
+    }
+
+    /// Widens the span as [`Span::observe`] does with the place of
+    /// `context` in `path`. Most places of a log in time order become the
+    /// new last one, whose buffers are reused.
+    fn observe_context(&mut self, path: &Arc<str>, context: &Context) {
+        let order = Order::of(context);
+        let (first, last) = self.span();
+        if order.is_before(first) {
+            first.assign(path, context);
+        }
+        if order.is_after(last) {
+            last.assign(path, context);
         }
     }
 }
@@ -172,12 +216,11 @@ pub struct Skipped {
     pub reason: String,
 }
 
-/// An event's code and reason with the reason folded and classified.
-struct Classified {
-    code: String,
-    reason: String,
+/// The folded reason and the group of an event's source, code and reason.
+#[derive(Debug)]
+struct Class {
     folded: String,
-    category: String,
+    key: CodeKey,
 }
 
 #[derive(Debug, Default)]
@@ -194,7 +237,7 @@ pub struct Tally {
     pub skipped: Vec<Skipped>,
     /// Folded reasons and categories of recent events, which repeat the
     /// same few reasons over and over.
-    classes: FastMap<(Source, String, String), (String, String)>,
+    classes: FastMap<(Source, String, String), Class>,
 }
 
 /// Entries kept in [`Tally::classes`]. The cache starts over when full, so
@@ -202,65 +245,68 @@ pub struct Tally {
 const CLASS_CACHE_ENTRIES: usize = 1024;
 
 impl Tally {
-    /// Folds the event's reason and classifies it, from the cache when the
-    /// same code and reason came before. Returns the code, the reason as
-    /// written, the folded reason and the category.
-    fn classify(&mut self, catalog: &Catalog, event_key: (Source, String, String)) -> Classified {
-        if let Some((folded, category)) = self.classes.get(&event_key) {
-            let (folded, category) = (folded.clone(), category.clone());
-            let (_, code, reason) = event_key;
-            return Classified { code, reason, folded, category };
+    /// Folds the reason of an event and classifies it, unless the same
+    /// source, code and reason are in the cache already.
+    fn classify(&mut self, catalog: &Catalog, event: &(Source, String, String)) {
+        if self.classes.contains_key(event) {
+            return;
         }
-        let (source, code, reason) = event_key;
-        let folded = fold(&reason);
-        let category = catalog.classify(source, &code, &folded).category.to_owned();
+        let (source, code, reason) = event;
+        let folded = fold(reason);
+        let category = catalog.classify(*source, code, &folded).category.to_owned();
         if self.classes.len() >= CLASS_CACHE_ENTRIES {
             self.classes.clear();
         }
-        self.classes
-            .insert((source, code.clone(), reason.clone()), (folded.clone(), category.clone()));
-        Classified { code, reason, folded, category }
+        let key = CodeKey { source: *source, code: code.clone(), category };
+        self.classes.insert(event.clone(), Class { folded, key });
     }
 
     /// Counts one hit found in the input named `path`.
     pub fn add(&mut self, catalog: &Catalog, path: &Arc<str>, hit: Hit) {
         match hit {
-            Hit::Event(event) => {
-                let Classified { code, reason, folded, category } =
-                    self.classify(catalog, (event.source, event.code, event.reason));
-                let key = CodeKey { source: event.source, code, category };
-                let group = self.codes.entry(key).or_default();
-                group.events += event.count;
-                add_user(&mut group.users, event.context.user.as_deref());
-                let here = Location::new(path, &event.context);
-                match group.reasons.entry(folded) {
-                    Entry::Occupied(mut entry) => {
-                        let tally = entry.get_mut();
-                        tally.events += event.count;
-                        tally.observe_owned(here);
+            // Most events repeat a group and reason seen before: those are
+            // counted without building keys or places.
+            Hit::Event(Event { source, code, reason, count, context }) => {
+                let event = (source, code, reason);
+                self.classify(catalog, &event);
+                let Tally { classes, codes, .. } = self;
+                let class = &classes[&event];
+                if !codes.contains_key(&class.key) {
+                    codes.insert(class.key.clone(), CodeTally::default());
+                }
+                let group = codes.get_mut(&class.key).expect("the group was just added");
+                group.events += count;
+                add_user(&mut group.users, context.user.as_deref());
+                match group.reasons.get_mut(class.folded.as_str()) {
+                    Some(tally) => {
+                        tally.events += count;
+                        tally.observe_context(path, &context);
                     }
-                    Entry::Vacant(entry) => {
-                        let first = here.clone();
-                        entry.insert(ReasonTally {
-                            events: event.count,
-                            example: reason,
-                            first,
+                    None => {
+                        let here = Location::new(path, &context);
+                        let tally = ReasonTally {
+                            events: count,
+                            example: event.2,
+                            first: here.clone(),
                             last: here,
-                        });
+                        };
+                        group.reasons.insert(class.folded.clone(), tally);
                     }
                 }
             }
             Hit::Finding(finding) => {
-                let here = Location::new(path, &finding.context);
-                let group = self.findings.entry(finding.index).or_insert_with(|| FindingTally {
-                    events: 0,
-                    example: finding.text,
-                    users: BTreeSet::new(),
-                    first: here.clone(),
-                    last: here.clone(),
+                let group = self.findings.entry(finding.index).or_insert_with(|| {
+                    let here = Location::new(path, &finding.context);
+                    FindingTally {
+                        events: 0,
+                        example: finding.text,
+                        users: BTreeSet::new(),
+                        first: here.clone(),
+                        last: here,
+                    }
                 });
                 group.events += finding.count;
-                group.observe(&here);
+                group.observe_context(path, &finding.context);
                 add_user(&mut group.users, finding.context.user.as_deref());
             }
         }
