@@ -9,7 +9,7 @@
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 use std::path::Path;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 use anyhow::{bail, Context as _};
 use regex::{Regex, RegexSet};
@@ -144,6 +144,9 @@ pub struct Catalog {
     /// most logs name a few codes, and compiling all rules took a few
     /// milliseconds of every run.
     rules: Vec<OnceLock<Vec<Regex>>>,
+    /// Reason rules compiled so far, by pattern: many codes share a rule
+    /// (`time ?out` among them), which is compiled once.
+    compiled: Mutex<HashMap<String, Regex>>,
     findings: Vec<FindingEntry>,
     finding_set: RegexSet,
     candidates: crate::extract::candidates::Candidates,
@@ -196,6 +199,7 @@ impl Catalog {
 
         let mut index = HashMap::new();
         let mut rules = Vec::new();
+        let compiled = Mutex::new(HashMap::new());
         for (i, entry) in file.code.iter().enumerate() {
             let what = format!("code {} {}", entry.source.as_str(), entry.code);
             check(&entry.category, &what)?;
@@ -208,18 +212,18 @@ impl Catalog {
                     check(category, &what)?;
                 }
             }
-            let compiled = OnceLock::new();
+            let code_rules = OnceLock::new();
             if eager {
                 let mut regexes = Vec::new();
                 for rule in &entry.rule {
-                    let regex = Regex::new(&rule.reason).with_context(|| {
+                    let regex = compile_rule(&compiled, &rule.reason).with_context(|| {
                         format!("{what}: invalid reason pattern `{}`", rule.reason)
                     })?;
                     regexes.push(regex);
                 }
-                let _ = compiled.set(regexes);
+                let _ = code_rules.set(regexes);
             }
-            rules.push(compiled);
+            rules.push(code_rules);
         }
 
         let mut seen = HashSet::new();
@@ -258,6 +262,7 @@ impl Catalog {
             codes: file.code,
             index,
             rules,
+            compiled,
             findings: file.finding,
             finding_set,
             candidates,
@@ -313,8 +318,9 @@ impl Catalog {
         };
         let entry = &self.codes[i];
         let rules = self.rules[i].get_or_init(|| {
-            let compile =
-                |r: &Rule| Regex::new(&r.reason).expect("built-in reason patterns compile");
+            let compile = |r: &Rule| {
+                compile_rule(&self.compiled, &r.reason).expect("built-in reason patterns compile")
+            };
             entry.rule.iter().map(compile).collect()
         });
         let rule = rules.iter().position(|r| r.is_match(reason)).map(|r| &entry.rule[r]);
@@ -520,6 +526,20 @@ fn merge(base: &mut CatalogFile, overlay: CatalogFile) {
     }
 }
 
+/// Compiles a reason rule, or returns the copy compiled before.
+fn compile_rule(
+    compiled: &Mutex<HashMap<String, Regex>>,
+    pattern: &str,
+) -> Result<Regex, regex::Error> {
+    let mut compiled = compiled.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(regex) = compiled.get(pattern) {
+        return Ok(regex.clone());
+    }
+    let regex = Regex::new(pattern)?;
+    compiled.insert(pattern.to_owned(), regex.clone());
+    Ok(regex)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -542,5 +562,21 @@ mod tests {
         let class = catalog.classify(Source::Agora, "401", "invalid vendor key");
         assert!(class.rule.is_some());
         assert!(catalog.rules[i].get().is_some());
+    }
+
+    #[test]
+    fn shared_reason_rules_compile_once() {
+        let catalog = Catalog::builtin();
+        let codes = ["request", "connectSocket", "SocketTask"];
+        let mut patterns = HashSet::new();
+        let mut listed = 0;
+        for code in codes {
+            catalog.classify(Source::Wx, code, "request:fail timeout");
+            let i = catalog.position(Source::Wx, code).expect("the code is listed");
+            patterns.extend(catalog.codes[i].rule.iter().map(|r| r.reason.as_str()));
+            listed += catalog.codes[i].rule.len();
+        }
+        assert_eq!(catalog.compiled.lock().unwrap().len(), patterns.len());
+        assert!(patterns.len() < listed, "the codes share no rule");
     }
 }
