@@ -246,10 +246,9 @@ impl Scan<'_> {
     ) -> usize {
         let has = |needle: usize| NEEDLES[needle].find(text.as_bytes()).is_some();
         let mut rest = Blanked::new(text);
-        let mut events = 0;
-        if (0..6).any(has) {
-            events += self.code_pairs(text, &mut rest, context, hint, out);
-        }
+        // The search for code keys is one pass over the text, cheaper than
+        // checking first for each key name.
+        let mut events = self.code_pairs(text, &mut rest, context, hint, out);
         if has(FAILED) {
             let caps = APP_FAILED.with(|re| re.captures(rest.as_str()));
             let whole = caps.and_then(|caps| {
@@ -389,32 +388,19 @@ fn worth_parsing(text: &str) -> bool {
 }
 
 /// Substrings the text rules look for before running their patterns,
-/// built once: the code keys (indexes 0 to 5), then the others.
+/// built once.
 static NEEDLES: LazyLock<Vec<memchr::memmem::Finder<'static>>> = LazyLock::new(|| {
-    [
-        "code",
-        "Code",
-        "CODE",
-        "error",
-        "Error",
-        "ERROR",
-        "failed",
-        ":fail",
-        "exception on",
-        "ode",
-        "errMsg",
-        "reason",
-    ]
-    .iter()
-    .map(|needle| memchr::memmem::Finder::new(needle.as_bytes()))
-    .collect()
+    ["failed", ":fail", "exception on", "ode", "errMsg", "reason"]
+        .iter()
+        .map(|needle| memchr::memmem::Finder::new(needle.as_bytes()))
+        .collect()
 });
-const FAILED: usize = 6;
-const COLON_FAIL: usize = 7;
-const EXCEPTION: usize = 8;
-const ODE: usize = 9;
-const ERR_MSG: usize = 10;
-const REASON: usize = 11;
+const FAILED: usize = 0;
+const COLON_FAIL: usize = 1;
+const EXCEPTION: usize = 2;
+const ODE: usize = 3;
+const ERR_MSG: usize = 4;
+const REASON: usize = 5;
 
 /// Finds `key: value` or `key=value` in `segment` and returns the value and
 /// the number of bytes of `segment` up to the value's end.
