@@ -132,7 +132,9 @@ impl LineEncoding {
     /// borrowed.
     fn decode(self, bytes: &[u8]) -> std::borrow::Cow<'_, str> {
         match self {
-            LineEncoding::Utf8 => match std::str::from_utf8(bytes) {
+            // A vector check: candidate lines are often Chinese, on which
+            // the standard check goes byte by byte.
+            LineEncoding::Utf8 => match simdutf8::basic::from_utf8(bytes) {
                 Ok(text) => std::borrow::Cow::Borrowed(text),
                 Err(_) => String::from_utf8_lossy(bytes),
             },
