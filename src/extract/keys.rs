@@ -30,9 +30,9 @@ const KEYS: [&str; 9] =
 /// Maximum number of digits in a code.
 const MAX_DIGITS: usize = 12;
 
-/// A code key with its number.
+/// A code key found in a text, with its number.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CodeKey {
+pub struct KeyMatch {
     /// The whole match, from the character before the key (or the start of
     /// the text) to the end of the number and its closing quote.
     pub whole: Range<usize>,
@@ -60,7 +60,7 @@ static DECIMAL: LazyLock<Vec<(char, char)>> = LazyLock::new(|| {
 });
 
 /// Returns the code keys of `text`, in order and without overlaps.
-pub fn code_keys(text: &str) -> Vec<CodeKey> {
+pub fn code_keys(text: &str) -> Vec<KeyMatch> {
     let mut keys = Vec::new();
     // Where the next match may start: matches do not overlap.
     let mut from = 0;
@@ -74,7 +74,7 @@ pub fn code_keys(text: &str) -> Vec<CodeKey> {
         }
         let Some(start) = match_start(text, key.start, from) else { continue };
         let Some((num, end)) = number_after(text, key.end) else { continue };
-        keys.push(CodeKey { whole: start..end, key, num });
+        keys.push(KeyMatch { whole: start..end, key, num });
         from = end;
     }
     keys
@@ -208,13 +208,13 @@ mod tests {
     use super::*;
 
     /// Returns the matches of the pattern that [`code_keys`] replaces.
-    fn reference(text: &str) -> Vec<CodeKey> {
+    fn reference(text: &str) -> Vec<KeyMatch> {
         static PATTERN: LazyLock<Regex> = LazyLock::new(|| {
             Regex::new(r#"(?:^|[^\w?&./=$-])["']?(?P<key>code|Code|CODE|err_code|ERR_CODE|error|Error|ERROR|errCode)["']?\s*[:：=]\s*["']?(?P<num>-?\d{1,12})(?-u:\b)["']?"#).unwrap()
         });
         PATTERN
             .captures_iter(text)
-            .map(|caps| CodeKey {
+            .map(|caps| KeyMatch {
                 whole: caps.get(0).unwrap().range(),
                 key: caps.name("key").unwrap().range(),
                 num: caps.name("num").unwrap().range(),
