@@ -368,6 +368,15 @@ fn threads_give_identical_json() {
     assert!(two_threads == two_threads_again, "two runs with -j 2 give different JSON");
 }
 
+/// Returns the JSON report on `path` with `args`, as written, from a run
+/// that found events.
+fn json_bytes(path: &std::path::Path, args: &[&str]) -> Vec<u8> {
+    let output =
+        triage().args(["--format", "json", "--lang", "en"]).args(args).arg(path).output().unwrap();
+    assert_eq!(status(&output), 1, "exit status with {args:?}");
+    output.stdout
+}
+
 #[test]
 fn mapped_file_gives_read_json() {
     // Larger than the window of segments scanned at once (16 MiB):
@@ -392,19 +401,9 @@ fn mapped_file_gives_read_json() {
         copies += 1;
     }
     let path = write_file(dir.path(), "large.log", &text);
-    let run = |args: &[&str]| {
-        let output = triage()
-            .args(["--format", "json", "--lang", "en"])
-            .args(args)
-            .arg(&path)
-            .output()
-            .unwrap();
-        assert_eq!(status(&output), 1, "exit status with {args:?}");
-        output.stdout
-    };
-    let read = run(&["--no-mmap", "-j", "1"]);
-    let mapped_one_thread = run(&["-j", "1"]);
-    let mapped_two_threads = run(&["-j", "2"]);
+    let read = json_bytes(&path, &["--no-mmap", "-j", "1"]);
+    let mapped_one_thread = json_bytes(&path, &["-j", "1"]);
+    let mapped_two_threads = json_bytes(&path, &["-j", "2"]);
 
     assert!(read == mapped_one_thread, "-j 1 gives other JSON mapped than read");
     assert!(read == mapped_two_threads, "-j 2 gives other JSON mapped than read");
@@ -428,18 +427,8 @@ fn directory_of_mapped_and_read_files_gives_read_json() {
         }
         write_file(dir.path(), name, &text);
     }
-    let run = |args: &[&str]| {
-        let output = triage()
-            .args(["--format", "json", "--lang", "en"])
-            .args(args)
-            .arg(dir.path())
-            .output()
-            .unwrap();
-        assert_eq!(status(&output), 1, "exit status with {args:?}");
-        output.stdout
-    };
-    let read = run(&["--no-mmap", "-j", "1"]);
-    let mapped = run(&["-j", "2"]);
+    let read = json_bytes(dir.path(), &["--no-mmap", "-j", "1"]);
+    let mapped = json_bytes(dir.path(), &["-j", "2"]);
 
     assert!(read == mapped, "-j 2 gives other JSON with mapped files than read");
     let report: Value = serde_json::from_slice(&read).unwrap();
