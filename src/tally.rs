@@ -83,8 +83,8 @@ impl Location {
     }
 }
 
-/// What the order of places reads of a place: whether it has a time, and
-/// the time as an instant when it has one.
+/// The part of a place that orders it: whether it has a time, and the
+/// time as an instant when it has one.
 struct Order {
     timed: bool,
     instant: Option<i64>,

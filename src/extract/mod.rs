@@ -464,7 +464,7 @@ impl<'c> Scanner<'c> {
 
     /// Returns true when this scanner only waits for a property line after
     /// an event and the first line of `text` ends that wait without being
-    /// scanned, as [`Scanner::chunk`] reads it: the scanner is then idle
+    /// scanned, as [`Scanner::chunk`] reads it. The scanner is then idle
     /// after that line, like a fresh scanner that skipped it.
     fn ends_wait(&self, text: &[u8]) -> bool {
         let end = memchr::memchr(b'\n', text).unwrap_or(text.len());
