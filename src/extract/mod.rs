@@ -344,6 +344,12 @@ impl<'c> Scanner<'c> {
                     number += bytecount::count(&chunk[pos..start], b'\n') as u64;
                     pos = start;
                     if pos == chunk.len() {
+                        // A last line without a line feed (the end of the
+                        // input, or a line cut at the length limit) counts
+                        // too.
+                        if chunk.last() != Some(&b'\n') {
+                            number += 1;
+                        }
                         break;
                     }
                 }

@@ -554,3 +554,36 @@ fn mapped_file_truncated_during_scan() {
     assert_eq!(stderr_lines(&output), [expected]);
     assert_eq!(output.stdout, b"");
 }
+
+#[test]
+fn lines_after_a_cut_line_keep_their_numbers() {
+    // A line past the length limit without an event, then an event on
+    // line 4, and a last line without a line feed.
+    let mut text = b"first\n".to_vec();
+    text.extend(std::iter::repeat_n(b'x', 9_000_000));
+    text.extend(b"\nsecond\n{\"code\":904,\"reason\":\"websocket disconnected\"}\nlast");
+    let dir = open_temp_dir();
+    let path = write_file(dir.path(), "cut.log", &text);
+    let path = path.to_str().unwrap();
+    let runs = [vec![path], vec!["--no-mmap", path], vec!["-j", "1", path]];
+    for args in runs {
+        let (code, report) = json_report(&args);
+        assert_eq!(code, 1, "{args:?}");
+        assert_eq!(report["scanned"]["lines"], 5, "{args:?}");
+        assert_eq!(report["scanned"]["long_lines"], 1, "{args:?}");
+        let group = code_group(&report, "agora", "904");
+        assert_eq!(group["reasons"][0]["first"]["line"], 4, "{args:?}");
+    }
+
+    let mut child = crate::util::triage_process()
+        .args(["--format", "json", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(&text).unwrap();
+    let output = child.wait_with_output().unwrap();
+    let report = parse_json(&output);
+    assert_eq!(report["scanned"]["lines"], 5);
+    assert_eq!(code_group(&report, "agora", "904")["reasons"][0]["first"]["line"], 4);
+}
