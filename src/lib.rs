@@ -91,10 +91,13 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 
     let expanded = input::expand(&cli.paths);
     let inputs = expanded.inputs;
-    if inputs.contains(&Input::Stdin) && io::stdin().is_terminal() {
+    let typed = inputs.contains(&Input::Stdin) && io::stdin().is_terminal();
+    if typed {
         eprintln!("miniapp-triage: reading standard input; end it with Ctrl-D, or pass log paths");
     }
-    let progress = Progress::new(input::total_bytes(&inputs), inputs.len() as u64, cli.quiet);
+    // A progress bar would be drawn among the lines being typed.
+    let quiet = cli.quiet || typed;
+    let progress = Progress::new(input::total_bytes(&inputs), inputs.len() as u64, quiet);
     let options = input::ReadOptions { binary: cli.binary, mmap: !cli.no_mmap };
     let mut tally = scan_all(&inputs, &catalog, cli.threads, &progress, options)?;
     let mut errors = expanded.errors;

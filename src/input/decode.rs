@@ -100,6 +100,9 @@ fn other_compression(sample: &[u8]) -> Option<&'static str> {
 fn take_sample(mut raw: Box<dyn Read + Send>) -> io::Result<(Vec<u8>, Box<dyn Read + Send>)> {
     let mut sample = Vec::with_capacity(SAMPLE_BYTES);
     match (&mut raw).take(SAMPLE_BYTES as u64).read_to_end(&mut sample) {
+        // A short sample met the end of the input, which is not read
+        // again: on a terminal, that would wait for a second Ctrl-D.
+        Ok(_) if sample.len() < SAMPLE_BYTES => Ok((sample, Box::new(io::empty()))),
         Ok(_) => Ok((sample, raw)),
         Err(e) => Ok((sample, Box::new(FailOnce(Some(e))))),
     }
@@ -217,6 +220,28 @@ fn is_gb18030(sample: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Text that ends once: a read after the end fails, as a terminal would
+    /// wait for a second end of input.
+    struct EndsOnce(Cursor<Vec<u8>>, bool);
+
+    impl Read for EndsOnce {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            assert!(!self.1, "read again after the end of the input");
+            let n = self.0.read(buf)?;
+            self.1 = n == 0;
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn end_of_short_input_is_read_once() {
+        let input = EndsOnce(Cursor::new(b"error: 904, reason: x\n".to_vec()), false);
+        let mut decoded = decode(Box::new(input), false).unwrap();
+        let mut text = String::new();
+        decoded.reader.read_to_string(&mut text).unwrap();
+        assert_eq!(text, "error: 904, reason: x\n");
+    }
 
     #[test]
     fn detects_boms() {
