@@ -41,11 +41,14 @@ impl<'a> Node<'a> {
         }
     }
 
-    /// Returns an integer written as a number or as a string of digits.
+    /// Returns an integer written as a number or as a string of digits,
+    /// which may have ASCII blanks around them.
     pub fn as_int_text(&self) -> Option<&str> {
         let text = match self {
             Node::Number(n) => n,
-            Node::Str(s, _) => s.trim(),
+            Node::Str(s, _) => {
+                s.trim_matches(|c| matches!(c, ' ' | '\t' | '\n' | '\r' | '\x0b' | '\x0c'))
+            }
             _ => return None,
         };
         is_integer(text).then_some(text)

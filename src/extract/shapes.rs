@@ -7,7 +7,8 @@
 //!   `ERROR`, also inside `err_code`, `errCode`, `ERROR:`), followed by up
 //!   to two quotes or backslashes, blanks, a separator (`:`, `=`, or `：`
 //!   in UTF-8 or GB18030),
-//!   blanks, up to two quotes or backslashes, an optional `-` and a number
+//!   blanks, up to two quotes or backslashes, blanks (a parsed string value
+//!   is trimmed), an optional `-` and a number
 //!   other than 0 and 200 (success values: Agora codes need a reason as
 //!   well, component codes need the key);
 //! - `:fail` (a `wx.*` failure) or `exception on` (`exception onOpen fail`);
@@ -81,7 +82,8 @@ fn value(hay: &[u8], i: usize) -> Option<usize> {
         [0xa3, 0xba, ..] => i += 2,
         _ => return None,
     }
-    i = skip_quotes(hay, skip_blanks(hay, i));
+    // Blanks inside the quotes too: a parsed string value is trimmed.
+    i = skip_blanks(hay, skip_quotes(hay, skip_blanks(hay, i)));
     if hay.get(i) == Some(&b'-') {
         i += 1;
     }
@@ -147,7 +149,7 @@ mod tests {
 
     /// The regex this module replaces, kept as the oracle of its tests.
     pub const PATTERN: &str = concat!(
-        r#"(?m)(?:(?:code|Code|CODE|error|Error|ERROR)[\\"']{0,2}(?-u:\s)*(?::|：|(?-u:\xA3\xBA)|=)(?-u:\s)*[\\"']{0,2}-?"#,
+        r#"(?m)(?:(?:code|Code|CODE|error|Error|ERROR)[\\"']{0,2}(?-u:\s)*(?::|：|(?-u:\xA3\xBA)|=)(?-u:\s)*[\\"']{0,2}(?-u:\s)*-?"#,
         r"(?:[13-9]|2(?:$|(?-u:[^0-9])|[1-9]|0(?:$|(?-u:[^0-9])|[1-9]|0[0-9]))))",
         r"|:fail|exception on",
         r"|failed:?(?-u:\s)+(?:\[object Object\](?-u:\s)+)?[0-9]{3}(?-u:\s)",

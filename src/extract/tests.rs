@@ -571,6 +571,26 @@ fn escaped_keys_are_not_code_keys() {
 }
 
 #[test]
+fn blanks_inside_quoted_codes() {
+    // Found by fuzzing: carriage returns between the quote and the code of
+    // a parsed string made the prefilter skip a line with an event.
+    let input = "[2024-03-04 { code: '\r\r\r903', reason: 'time out' }";
+    check(input, &["agora:903"]);
+    check("{\"code\":\" 904 \",\"reason\":\"x\"}", &["agora:904"]);
+    // Other white space is not a blank: no path takes these for codes.
+    check("{\"code\":\"\u{a0}904\",\"reason\":\"x\"}", &[]);
+    check("{\"code\":\"\u{3000}904\",\"reason\":\"x\"}", &[]);
+    let catalog = Catalog::builtin();
+    let crash = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fuzz/regressions/extract-blank-in-quoted-code"
+    ))
+    .unwrap();
+    let crash = String::from_utf8_lossy(&crash);
+    assert_eq!(scan_str(&catalog, &crash), super::scan_str_every_line(&catalog, &crash));
+}
+
+#[test]
 fn long_reason_is_cut_at_a_character() {
     let long = format!("a{}", "é".repeat(600));
     let cut = format!("a{}", "é".repeat(511));
