@@ -222,7 +222,16 @@ pub fn scan(
             }
         },
     };
-    let tally = scan_reader(raw, &name, catalog, progress, options.binary, size_hint);
+    let mut tally = scan_reader(raw, &name, catalog, progress, options.binary, size_hint);
+    let read_whole = tally.errors.is_empty() && tally.skipped.is_empty();
+    if let Some(size) = size_hint.filter(|&size| read_whole && tally.bytes < size) {
+        let error = format!(
+            "the file shrank from {size} to {} bytes while it was read (log rotation with \
+             copytruncate?); the report covers the bytes read, so scan a copy to see it all",
+            tally.bytes
+        );
+        tally.errors.push(InputError { path: name.to_string(), error });
+    }
     progress.file_done();
     tally
 }

@@ -587,3 +587,51 @@ fn lines_after_a_cut_line_keep_their_numbers() {
     assert_eq!(report["scanned"]["lines"], 5);
     assert_eq!(code_group(&report, "agora", "904")["reasons"][0]["first"]["line"], 4);
 }
+
+#[test]
+fn read_file_truncated_during_scan() {
+    use std::process::Stdio;
+
+    // Large enough to take a while to read.
+    let dir = open_temp_dir();
+    let line =
+        "2024-03-04 09:00:00.000  INFO 811 --- [exec-1] c.e.rtc.ChannelService : heartbeat ok\n";
+    let path = write_file(dir.path(), "server.log", line.repeat((256 << 20) / line.len()));
+    let size = std::fs::metadata(&path).unwrap().len();
+    let child = crate::util::triage_process()
+        .args(["--format", "json", "--no-mmap", "-j", "1", path_str(&path)])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+
+    // Truncate the file as copytruncate rotation does, once it is open.
+    let fds = format!("/proc/{}/fd", child.id());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let is_open = || {
+        std::fs::read_dir(&fds)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .any(|fd| std::fs::read_link(fd.path()).is_ok_and(|target| target == path))
+    };
+    while !is_open() {
+        assert!(std::time::Instant::now() < deadline, "the file was never opened");
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    std::fs::OpenOptions::new().write(true).open(&path).unwrap().set_len(0).unwrap();
+    let output = child.wait_with_output().unwrap();
+    let report = parse_json(&output);
+
+    assert_eq!(status(&output), 2);
+    let read = report["scanned"]["bytes"].as_u64().unwrap();
+    assert!(read < size, "read {read} of {size} bytes");
+    let expected = format!(
+        "the file shrank from {size} to {read} bytes while it was read (log rotation with \
+         copytruncate?); the report covers the bytes read, so scan a copy to see it all"
+    );
+    assert_eq!(
+        report["errors"],
+        serde_json::json!([{ "path": path_str(&path), "error": expected }])
+    );
+}
