@@ -29,7 +29,6 @@ use rayon::prelude::*;
 use baseline::Baseline;
 use catalog::Catalog;
 use cli::{Cli, Format};
-use export::Request;
 use input::Input;
 use progress::Progress;
 use report::{Report, TextOptions};
@@ -82,6 +81,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         );
     }
     ensure_distinct_report_paths(&cli)?;
+    ensure_report_directories(&cli)?;
     if let Some(threads) = cli.threads.filter(|&n| n > MAX_THREADS) {
         anyhow::bail!(
             "--threads {threads} is more than {MAX_THREADS}; use 0 for one thread per CPU"
@@ -117,7 +117,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         baseline.mark(&mut report);
     }
     report.verdict = cli.fail_on.judge(&report);
-    write_reports(&cli, &report, &catalog, lang)?;
 
     let written = match cli.format {
         Format::Json => report.write_json(&mut stdout),
@@ -133,7 +132,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
         result => result.context("cannot write the report to standard output")?,
     }
-    let status = if !report.errors.is_empty() {
+    // After standard output, so that one report file that cannot be
+    // written loses neither the printed report nor the other files.
+    let unwritten = write_reports(&cli, &report, &catalog, lang);
+    let status = if !report.errors.is_empty() || unwritten > 0 {
         EXIT_ERROR
     } else if report.verdict.failed {
         EXIT_FAILED
@@ -159,28 +161,49 @@ fn ensure_distinct_report_paths(cli: &Cli) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Writes the `--report` and `--write-baseline` files.
-fn write_reports(
-    cli: &Cli,
-    report: &Report,
-    catalog: &Catalog,
-    lang: catalog::Lang,
-) -> anyhow::Result<()> {
-    let baseline = cli
-        .write_baseline
-        .iter()
-        .map(|path| Request { format: export::Format::Json, path: path.clone() });
-    for request in cli.report.iter().cloned().chain(baseline) {
-        let text = export::render(report, catalog, lang, request.format);
-        std::fs::write(&request.path, text).with_context(|| {
-            format!(
-                "cannot write the {} report to {}; check that its directory exists and is writable",
-                request.format,
-                request.path.display()
-            )
-        })?;
+/// Rejects a report file whose directory does not exist before the scan,
+/// which could take long, rather than after it.
+fn ensure_report_directories(cli: &Cli) -> anyhow::Result<()> {
+    let reports = cli.report.iter().map(|r| (&r.path, "--report"));
+    let baselines = cli.write_baseline.iter().map(|path| (path, "--write-baseline"));
+    for (path, option) in reports.chain(baselines) {
+        let directory = match path.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent,
+            _ => std::path::Path::new("."),
+        };
+        if !directory.is_dir() {
+            anyhow::bail!(
+                "{option} {}: directory {} not found; create it or choose another path",
+                path.display(),
+                directory.display()
+            );
+        }
     }
     Ok(())
+}
+
+/// Writes the `--report` and `--write-baseline` files, each that can be
+/// written, and returns how many could not be, each named on stderr.
+fn write_reports(cli: &Cli, report: &Report, catalog: &Catalog, lang: catalog::Lang) -> usize {
+    let reports =
+        cli.report.iter().map(|r| (r.format, r.path.clone(), format!("{} report", r.format)));
+    let baselines = cli
+        .write_baseline
+        .iter()
+        .map(|path| (export::Format::Json, path.clone(), "baseline".to_owned()));
+    let mut unwritten = 0;
+    for (format, path, what) in reports.chain(baselines) {
+        let text = export::render(report, catalog, lang, format);
+        if let Err(error) = std::fs::write(&path, text) {
+            eprintln!(
+                "miniapp-triage: cannot write the {what} to {} ({error}); check that its \
+                 directory exists and is writable",
+                report::escape_text(&path.display().to_string())
+            );
+            unwritten += 1;
+        }
+    }
+    unwritten
 }
 
 /// Scans inputs in parallel and merges their tallies in input order, so the

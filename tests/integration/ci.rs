@@ -490,3 +490,56 @@ fn sarif_lists_unreadable_inputs() {
         format!("could not read {}: no such file or directory; check the path", missing.display())
     );
 }
+
+#[test]
+fn report_in_missing_directory_is_rejected_before_the_scan() {
+    let dir = open_temp_dir();
+    let missing = dir.path().join("missing").join("x.sarif");
+    let output = triage()
+        .arg("--report")
+        .arg(format!("sarif={}", missing.display()))
+        .arg("fixtures/app-lines.log")
+        .output()
+        .unwrap();
+    assert_eq!(status(&output), 2);
+    let expected = format!(
+        "miniapp-triage: --report {}: directory {} not found; create it or choose another path",
+        missing.display(),
+        dir.path().join("missing").display()
+    );
+    assert_eq!(stderr_lines(&output), [expected]);
+    assert_eq!(output.stdout, b"");
+}
+
+#[test]
+fn unwritable_report_keeps_the_others() {
+    // A report path that is a directory cannot be written; standard output
+    // and the other report files still are.
+    let dir = open_temp_dir();
+    let taken = dir.path().join("taken");
+    let taken_too = dir.path().join("taken too");
+    std::fs::create_dir(&taken).unwrap();
+    std::fs::create_dir(&taken_too).unwrap();
+    let json = dir.path().join("report.json");
+    let output = triage()
+        .arg("--report")
+        .arg(format!("sarif={}", taken.display()))
+        .arg("--report")
+        .arg(format!("json={}", json.display()))
+        .arg("--write-baseline")
+        .arg(&taken_too)
+        .args(["--format", "json", "fixtures/app-lines.log"])
+        .output()
+        .unwrap();
+    assert_eq!(status(&output), 2);
+    let stderr = stderr_lines(&output);
+    assert_eq!(stderr.len(), 2, "{stderr:?}");
+    let prefix = |what: &str, path: &Path| {
+        format!("miniapp-triage: cannot write the {what} to {} (", path.display())
+    };
+    assert!(stderr[0].starts_with(&prefix("sarif report", &taken)), "{stderr:?}");
+    assert!(stderr[1].starts_with(&prefix("baseline", &taken_too)), "{stderr:?}");
+    let printed = parse_json(&output);
+    let written: Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    assert_eq!(written, printed);
+}
