@@ -9,8 +9,11 @@ use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 use std::sync::Once;
 
 /// Maximum number of mapped files watched at once. A fault in a file mapped
-/// while all slots are taken gets the message without a file name.
-const SLOTS: usize = 64;
+/// while all slots are taken gets the message without a file name. Each
+/// scanning thread maps one file at a time, or a few when it scans another
+/// file while it waits for the segments of one, and runs allow at most 256
+/// threads.
+const SLOTS: usize = 1024;
 
 /// One watched mapping: its address range and its message. `start` is 0
 /// for a free slot and `usize::MAX` while the slot is being filled.
@@ -126,5 +129,22 @@ extern "C" fn on_sigbus(_: libc::c_int, info: *mut libc::siginfo_t, _: *mut libc
     unsafe {
         libc::write(libc::STDERR_FILENO, text.cast(), len);
         libc::_exit(2);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_thread_of_a_run_gets_a_named_slot() {
+        // As many watches as the most threads of a run, each on its own
+        // range, all hold a slot and so a file name.
+        let bytes = vec![0u8; 256];
+        let watches: Vec<Watch> =
+            (0..256).map(|i| watch(&bytes[i..=i], &format!("file {i}"))).collect();
+        assert!(watches.iter().all(|w| w.slot.is_some()));
+        drop(watches);
+        assert!(WATCHED.iter().all(|slot| slot.start.load(Ordering::SeqCst) == 0));
     }
 }
