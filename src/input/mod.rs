@@ -63,9 +63,10 @@ pub fn expand(paths: &[PathBuf]) -> Expanded {
                 }
             }
             Ok(_) => inputs.push(Input::File(path.clone())),
-            Err(e) => {
-                errors.push(InputError { path: path.display().to_string(), error: describe(&e) })
-            }
+            Err(e) => errors.push(InputError {
+                path: path.display().to_string(),
+                error: describe_at(path, &e),
+            }),
         }
     }
     let (inputs, mut skipped) = remove_duplicates(inputs);
@@ -123,24 +124,52 @@ fn walk(
                     .to_owned(),
             }),
             Err(e) => {
-                let path = e
-                    .path()
-                    .map_or_else(|| root.display().to_string(), |p| p.display().to_string());
-                let error = match (e.loop_ancestor(), e.io_error()) {
-                    (Some(ancestor), _) => {
-                        format!("symbolic link loop back to {}; not followed", ancestor.display())
-                    }
-                    (None, Some(io)) => describe(io),
-                    (None, None) => e.to_string(),
+                let at = e.path().unwrap_or(root);
+                let path = at.display().to_string();
+                // A link back to a directory above it adds no file: the
+                // files below that directory are read anyway.
+                if let Some(ancestor) = e.loop_ancestor() {
+                    let reason = format!(
+                        "symbolic link back to {}, whose files are read once; not followed",
+                        ancestor.display()
+                    );
+                    skipped.push(Skipped { path, reason });
+                    continue;
+                }
+                let error = match e.io_error() {
+                    Some(io) => describe_at(at, io),
+                    None => e.to_string(),
                 };
-                errors.push(InputError { path, error });
+                // A link in the tree that leads nowhere holds no log; one
+                // named as a PATH is an error.
+                if std::fs::symlink_metadata(at).is_ok_and(|m| m.file_type().is_symlink()) {
+                    skipped.push(Skipped { path, reason: error });
+                } else {
+                    errors.push(InputError { path, error });
+                }
             }
         }
     }
 }
 
+/// Describes an error met at `path` as [`describe`] does, naming a broken
+/// symbolic link as such.
+fn describe_at(path: &Path, error: &io::Error) -> String {
+    let is_link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    if is_link && error.kind() == io::ErrorKind::NotFound {
+        return "broken symbolic link: its target does not exist; fix or remove the link"
+            .to_owned();
+    }
+    describe(error)
+}
+
 /// A one-line description of an I/O error with what to do about it.
 pub fn describe(error: &io::Error) -> String {
+    #[cfg(unix)]
+    if error.raw_os_error() == Some(libc::ELOOP) {
+        return "symbolic link loop: the link leads back to itself; fix or remove the link"
+            .to_owned();
+    }
     match error.kind() {
         io::ErrorKind::NotFound => "no such file or directory; check the path".to_owned(),
         io::ErrorKind::PermissionDenied => {

@@ -413,12 +413,14 @@ fn utf16_without_bom_is_detected() {
 }
 
 #[test]
-fn symlink_loop_is_reported_not_followed() {
+fn links_that_lead_nowhere_are_skipped_in_a_tree() {
     let dir = open_temp_dir();
     let logs = dir.path().join("logs");
     std::fs::create_dir(&logs).unwrap();
     write_file(&logs, "app.log", LINE_904);
-    std::os::unix::fs::symlink(".", logs.join("self")).unwrap();
+    std::os::unix::fs::symlink(".", logs.join("back")).unwrap();
+    std::os::unix::fs::symlink("missing", logs.join("broken")).unwrap();
+    std::os::unix::fs::symlink("itself", logs.join("itself")).unwrap();
 
     let output = triage()
         .args(["--format", "json"])
@@ -428,14 +430,50 @@ fn symlink_loop_is_reported_not_followed() {
         .unwrap();
     let report = parse_json(&output);
 
-    assert_eq!(status(&output), 2);
+    assert_eq!(status(&output), 1);
     assert_eq!(report["total_events"], 1);
+    assert_eq!(report["errors"], json!([]));
+    let broken = "broken symbolic link: its target does not exist; fix or remove the link";
+    let itself = "symbolic link loop: the link leads back to itself; fix or remove the link";
+    let back = format!(
+        "symbolic link back to {}, whose files are read once; not followed",
+        logs.display()
+    );
     assert_eq!(
-        report["errors"],
-        json!([{
-            "path": path_str(&logs.join("self")),
-            "error": format!("symbolic link loop back to {}; not followed", logs.display())
-        }])
+        report["scanned"]["skipped"],
+        json!([
+            { "path": path_str(&logs.join("back")), "reason": back },
+            { "path": path_str(&logs.join("broken")), "reason": broken },
+            { "path": path_str(&logs.join("itself")), "reason": itself },
+        ])
+    );
+}
+
+#[test]
+fn named_links_that_lead_nowhere_are_errors() {
+    let dir = open_temp_dir();
+    std::os::unix::fs::symlink("missing", dir.path().join("broken")).unwrap();
+    std::os::unix::fs::symlink("itself", dir.path().join("itself")).unwrap();
+    let broken = dir.path().join("broken");
+    let itself = dir.path().join("itself");
+
+    let output = triage().args(["--format", "json"]).arg(&broken).arg(&itself).output().unwrap();
+
+    assert_eq!(status(&output), 2);
+    assert_eq!(
+        stderr_lines(&output),
+        [
+            format!(
+                "miniapp-triage: {}: broken symbolic link: its target does not exist; fix or \
+                 remove the link",
+                broken.display()
+            ),
+            format!(
+                "miniapp-triage: {}: symbolic link loop: the link leads back to itself; fix or \
+                 remove the link",
+                itself.display()
+            ),
+        ]
     );
 }
 
