@@ -9,6 +9,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::catalog::CATEGORY_ORDER;
+use crate::report::labels::group_digits;
 use crate::report::{Report, Status, Verdict};
 
 /// The category that never fails a run under `any` or `new`.
@@ -119,7 +120,8 @@ impl FailOn {
                     let (events, categories) = outside_informational(report);
                     if events > 0 {
                         reasons.push(format!(
-                            "{events} {} outside none ({categories})",
+                            "{} {} outside none ({categories})",
+                            group_digits(events),
                             plural(events)
                         ));
                     } else {
@@ -149,13 +151,17 @@ impl FailOn {
                     let events = report.category(id).map_or(0, |c| c.events + c.findings);
                     if events > *allowed {
                         reasons.push(format!(
-                            "{events} {id} {} above the allowed {allowed}",
-                            plural(events)
+                            "{} {id} {} above the allowed {}",
+                            group_digits(events),
+                            plural(events),
+                            group_digits(*allowed)
                         ));
                     } else {
                         passes.push(format!(
-                            "{events} {id} {} within the allowed {allowed}",
-                            plural(events)
+                            "{} {id} {} within the allowed {}",
+                            group_digits(events),
+                            plural(events),
+                            group_digits(*allowed)
                         ));
                     }
                 }
@@ -189,7 +195,7 @@ fn outside_informational(report: &Report) -> (u64, String) {
         let events = category.events + category.findings;
         if events > 0 {
             total += events;
-            parts.push(format!("{} {}", category.id, events));
+            parts.push(format!("{} {}", category.id, group_digits(events)));
         }
     }
     (total, parts.join(", "))

@@ -3,7 +3,7 @@
 //! The model is also the JSON contract (`schema_version` 1): keys may be
 //! added, never renamed or removed.
 
-mod labels;
+pub(crate) mod labels;
 mod text;
 
 use std::cmp::Reverse;

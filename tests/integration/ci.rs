@@ -543,3 +543,14 @@ fn unwritable_report_keeps_the_others() {
     let written: Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
     assert_eq!(written, printed);
 }
+
+#[test]
+fn verdict_counts_have_thousands_separators() {
+    let dir = open_temp_dir();
+    let many = write_file(dir.path(), "many.log", rejoin_log(1500));
+
+    let (_, report) = json_report(&["--fail-on", "rejoin:1200", path_str(&many)]);
+    assert_eq!(report["verdict"]["summary"], "failed: 1,500 rejoin events above the allowed 1,200");
+    let (_, report) = json_report(&[path_str(&many)]);
+    assert_eq!(report["verdict"]["summary"], "failed: 1,500 events outside none (rejoin 1,500)");
+}
