@@ -184,10 +184,21 @@ static MENTION_FINDER: LazyLock<AhoCorasick> = LazyLock::new(|| {
 /// ends.
 pub fn mentions(text: &str) -> Vec<(usize, Component)> {
     // Searching a lower-case copy is faster than searching without regard
-    // to case, which rules out the searcher's vector prefilter.
-    let lower = text.as_bytes().to_ascii_lowercase();
+    // to case, which rules out the searcher's vector prefilter. Most texts
+    // are short enough for a copy on the stack.
+    let mut short = [0u8; 512];
+    let mut long = Vec::new();
+    let lower: &mut [u8] = match short.get_mut(..text.len()) {
+        Some(short) => short,
+        None => {
+            long.resize(text.len(), 0);
+            &mut long
+        }
+    };
+    lower.copy_from_slice(text.as_bytes());
+    lower.make_ascii_lowercase();
     MENTION_FINDER
-        .find_iter(&lower)
+        .find_iter(&*lower)
         .map(|found| {
             let component = match found.pattern().as_usize() {
                 0 => Component::Named(Source::LivePusher),

@@ -19,6 +19,7 @@ pub mod time;
 mod triggers;
 mod walk;
 
+use std::cell::RefCell;
 use std::collections::VecDeque;
 
 use serde::Serialize;
@@ -182,6 +183,8 @@ struct Recent<'a> {
     before: &'a [u8],
     encoding: LineEncoding,
     kept: &'a VecDeque<RecentLine>,
+    /// Times found in lines of the current chunk, by line start.
+    times: &'a RefCell<Vec<(usize, Option<Stamp>)>>,
 }
 
 impl Recent<'_> {
@@ -191,12 +194,27 @@ impl Recent<'_> {
         let mut seen = 0;
         for (start, end) in lines_backward(self.before).take(RECENT_LINES) {
             seen += 1;
-            let stamp = time::find(&self.encoding.decode(&self.before[start..end]));
+            let stamp = self.chunk_line_time(start, end);
             if stamp.is_some() {
                 return stamp;
             }
         }
         self.kept.iter().rev().take(RECENT_LINES - seen).find_map(|line| line.time().clone())
+    }
+
+    /// Returns the time in `before[start..end]`, looked for once per line:
+    /// in logs without times, every event looks through the same lines.
+    fn chunk_line_time(&self, start: usize, end: usize) -> Option<Stamp> {
+        if let Some((_, stamp)) = self.times.borrow().iter().find(|(at, _)| *at == start) {
+            return stamp.clone();
+        }
+        let stamp = time::find(&self.encoding.decode(&self.before[start..end]));
+        let mut times = self.times.borrow_mut();
+        if times.len() == 2 * RECENT_LINES {
+            times.remove(0);
+        }
+        times.push((start, stamp.clone()));
+        stamp
     }
 
     /// Returns the text of the newest line, or an empty string before the
@@ -282,6 +300,9 @@ pub struct Scanner<'c> {
     /// exception line) takes the time of the nearest line before it that
     /// has one.
     recent: VecDeque<RecentLine>,
+    /// Times found in lines of the chunk being scanned, for time look-back
+    /// (see [`Recent`]); emptied when the chunk ends.
+    chunk_times: RefCell<Vec<(usize, Option<Stamp>)>>,
     /// The offset of the last zoned, non-UTC time seen, in minutes.
     last_offset: Option<i64>,
     /// The encoding of the bytes given to [`Scanner::chunk`].
@@ -296,6 +317,7 @@ impl<'c> Scanner<'c> {
             block: PropertyBlock::default(),
             previous: None,
             recent: VecDeque::with_capacity(RECENT_LINES),
+            chunk_times: RefCell::new(Vec::new()),
             last_offset: None,
             encoding: LineEncoding::Utf8,
         }
@@ -376,6 +398,7 @@ impl<'c> Scanner<'c> {
         // The lines of the chunk are kept only now: until here, look-back
         // reads them in place.
         self.remember_before(chunk, 0, chunk.len());
+        self.chunk_times.get_mut().clear();
         number - first_line
     }
 
@@ -508,7 +531,7 @@ impl<'c> Scanner<'c> {
     /// Returns the lines for time look-back of a line after `before`, text
     /// of the chunk being scanned.
     fn recent<'a>(&'a self, before: &'a [u8]) -> Recent<'a> {
-        Recent { before, encoding: self.encoding, kept: &self.recent }
+        Recent { before, encoding: self.encoding, kept: &self.recent, times: &self.chunk_times }
     }
 
     /// Records the offsets of zoned times and gives local times the last

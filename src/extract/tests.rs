@@ -376,6 +376,26 @@ fn look_back_reads_earlier_chunks() {
 }
 
 #[test]
+fn look_back_window_holds_for_each_event() {
+    // Each untimed event looks at the eight lines before it: the first
+    // eight events see the timed line, the later ones do not.
+    let mut input = "2024-03-04 09:20:02 INFO joining\n".to_owned();
+    input.push_str(&"{errMsg: \"request:fail timeout\"}\n".repeat(10));
+    let catalog = Catalog::builtin();
+    let times: Vec<Option<String>> = scan_str(&catalog, &input)
+        .iter()
+        .map(|hit| {
+            let Hit::Event(event) = hit else { panic!("an event") };
+            event.context.time.as_ref().map(|t| t.text().to_owned())
+        })
+        .collect();
+    let time = Some("2024-03-04T09:20:02".to_owned());
+    let expected: Vec<Option<String>> =
+        (0..10).map(|i| if i < 8 { time.clone() } else { None }).collect();
+    assert_eq!(times, expected);
+}
+
+#[test]
 fn string_event_in_pretty_json_has_its_own_line() {
     let input = "{\n  \"msg\": [\n    \"join\",\n    \"error: 904, reason: websocket disconnected\"\n  ]\n}";
     let catalog = Catalog::builtin();
