@@ -117,15 +117,14 @@ impl FailOn {
         for rule in &self.rules {
             match rule {
                 Rule::Any => {
-                    let (events, categories) = outside_informational(report);
-                    if events > 0 {
+                    let (events, findings, categories) = outside_informational(report);
+                    if events + findings > 0 {
                         reasons.push(format!(
-                            "{} {} outside none ({categories})",
-                            group_digits(events),
-                            plural(events)
+                            "{} outside none ({categories})",
+                            counted("", events, findings)
                         ));
                     } else {
-                        passes.push("no events outside none".to_owned());
+                        passes.push("no events or findings outside none".to_owned());
                     }
                 }
                 Rule::New => {
@@ -148,21 +147,14 @@ impl FailOn {
                     }
                 }
                 Rule::Category { id, allowed } => {
-                    let events = report.category(id).map_or(0, |c| c.events + c.findings);
-                    if events > *allowed {
-                        reasons.push(format!(
-                            "{} {id} {} above the allowed {}",
-                            group_digits(events),
-                            plural(events),
-                            group_digits(*allowed)
-                        ));
+                    let (events, findings) =
+                        report.category(id).map_or((0, 0), |c| (c.events, c.findings));
+                    let counts = counted(&format!("{id} "), events, findings);
+                    let allowed_text = group_digits(*allowed);
+                    if events + findings > *allowed {
+                        reasons.push(format!("{counts} above the allowed {allowed_text}"));
                     } else {
-                        passes.push(format!(
-                            "{} {id} {} within the allowed {}",
-                            group_digits(events),
-                            plural(events),
-                            group_digits(*allowed)
-                        ));
+                        passes.push(format!("{counts} within the allowed {allowed_text}"));
                     }
                 }
             }
@@ -179,26 +171,36 @@ impl FailOn {
     }
 }
 
-fn plural(n: u64) -> &'static str {
-    if n == 1 {
-        "event"
-    } else {
-        "events"
+/// Writes counts as `3 rejoin events`, `2 findings` or `3 events and 2
+/// findings`, with `what` (such as `rejoin `) before the first noun. No
+/// count at all reads as events.
+fn counted(what: &str, events: u64, findings: u64) -> String {
+    let noun = |n: u64, one: &str, many: &str| {
+        format!("{} {what}{}", group_digits(n), if n == 1 { one } else { many })
+    };
+    match (events, findings) {
+        (_, 0) => noun(events, "event", "events"),
+        (0, _) => noun(findings, "finding", "findings"),
+        _ => {
+            let noun = if findings == 1 { "finding" } else { "findings" };
+            format!("{} and {} {noun}", counted(what, events, 0), group_digits(findings))
+        }
     }
 }
 
 /// Events and findings outside `none`, and the categories they are in.
-fn outside_informational(report: &Report) -> (u64, String) {
-    let mut total = 0;
+fn outside_informational(report: &Report) -> (u64, u64, String) {
+    let (mut events, mut findings) = (0, 0);
     let mut parts = Vec::new();
     for category in report.categories.iter().filter(|c| c.id != INFORMATIONAL) {
-        let events = category.events + category.findings;
-        if events > 0 {
-            total += events;
-            parts.push(format!("{} {}", category.id, group_digits(events)));
+        let total = category.events + category.findings;
+        if total > 0 {
+            events += category.events;
+            findings += category.findings;
+            parts.push(format!("{} {}", category.id, group_digits(total)));
         }
     }
-    (total, parts.join(", "))
+    (events, findings, parts.join(", "))
 }
 
 /// Names of the groups marked new, outside `none`.

@@ -75,7 +75,27 @@ fn fail_on_never_and_any() {
     assert_eq!(report["verdict"]["summary"], "failed: 2 events outside none (rejoin 2)");
     let (code, report) = json_report(&[path_str(&informational)]);
     assert_eq!(code, 0);
-    assert_eq!(report["verdict"]["summary"], "passed: no events outside none");
+    assert_eq!(report["verdict"]["summary"], "passed: no events or findings outside none");
+}
+
+#[test]
+fn verdict_tells_events_from_findings() {
+    let dir = open_temp_dir();
+    let finding = "agora-miniapp-sdk.js? [sm]:1 [ERROR]: client init failed: Invalid appId\n";
+    let findings = write_file(dir.path(), "findings.log", finding.repeat(2));
+    let both = write_file(dir.path(), "both.log", format!("{}{finding}", rejoin_log(3)));
+
+    let (_, report) = json_report(&[path_str(&findings)]);
+    assert_eq!(report["verdict"]["summary"], "failed: 2 findings outside none (usage 2)");
+    let (_, report) = json_report(&["--fail-on", "usage", path_str(&findings)]);
+    assert_eq!(report["verdict"]["summary"], "failed: 2 usage findings above the allowed 0");
+    let (_, report) = json_report(&[path_str(&both)]);
+    assert_eq!(
+        report["verdict"]["summary"],
+        "failed: 3 events and 1 finding outside none (rejoin 3, usage 1)"
+    );
+    let (_, report) = json_report(&["--fail-on", "rejoin:3", path_str(&both)]);
+    assert_eq!(report["verdict"]["summary"], "passed: 3 rejoin events within the allowed 3");
 }
 
 #[test]
