@@ -60,6 +60,14 @@ impl FromStr for Request {
         if path.is_empty() {
             return Err(format!("missing path after `{name}=`"));
         }
+        // `-` means standard input as a PATH, and a file named `-` is
+        // surely a mistake.
+        if path == "-" {
+            return Err(format!(
+                "`{name}=-`: report files need a path; standard output carries the main report \
+                 (--format text or json)"
+            ));
+        }
         Ok(Request { format, path: PathBuf::from(path) })
     }
 }

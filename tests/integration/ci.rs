@@ -375,6 +375,15 @@ fn github_annotations_are_capped() {
 }
 
 #[test]
+fn report_option_rejects_a_dash_path() {
+    let output = triage().args(["--report", "json=-", "fixtures/app-lines.log"]).output().unwrap();
+    assert_eq!(status(&output), 2);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("`json=-`: report files need a path"), "stderr: {stderr}");
+    assert!(!Path::new("-").exists());
+}
+
+#[test]
 fn report_option_rejects_unknown_format() {
     let output =
         triage().args(["--report", "pdf=x.pdf", "fixtures/app-lines.log"]).output().unwrap();
