@@ -140,7 +140,7 @@ fn walk(
                     Some(io) => describe_at(at, io),
                     None => e.to_string(),
                 };
-                // A link in the tree that leads nowhere holds no log; one
+                // A link in the tree that leads nowhere is no log; one
                 // named as a PATH is an error.
                 if std::fs::symlink_metadata(at).is_ok_and(|m| m.file_type().is_symlink()) {
                     skipped.push(Skipped { path, reason: error });

@@ -137,7 +137,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_thread_of_a_run_gets_a_named_slot() {
+    fn watch_slots_cover_every_thread() {
         // As many watches as the most threads of a run, each on its own
         // range, all hold a slot and so a file name.
         let bytes = vec![0u8; 256];

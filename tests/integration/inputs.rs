@@ -557,31 +557,52 @@ fn gb18030_undecoded_matches_transcoded() {
     assert_eq!(reasons[1]["example"], "连接失败");
 }
 
-#[test]
-fn mapped_file_truncated_during_scan() {
+/// A log truncated during a scan, as copytruncate rotation does it.
+struct Truncated {
+    output: std::process::Output,
+    path: std::path::PathBuf,
+    size: u64,
+    _dir: tempfile::TempDir,
+}
+
+/// Runs the binary with `args` and a large log as the last argument, and
+/// truncates the log once `holds` says the run has it (reading the
+/// process's `/proc` entries by process id).
+fn truncate_during_scan(args: &[&str], holds: impl Fn(u32, &Path) -> bool) -> Truncated {
     use std::process::Stdio;
 
-    // Large enough to be memory-mapped and to take a while to scan.
+    // Large enough to take a while to scan.
     let dir = open_temp_dir();
     let line =
         "2024-03-04 09:00:00.000  INFO 811 --- [exec-1] c.e.rtc.ChannelService : heartbeat ok\n";
     let path = write_file(dir.path(), "server.log", line.repeat((256 << 20) / line.len()));
+    let size = std::fs::metadata(&path).unwrap().len();
     let child = crate::util::triage_process()
-        .args(["--format", "json", "-j", "1", path_str(&path)])
+        .args(["--format", "json", "-j", "1"])
+        .args(args)
+        .arg(&path)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
 
-    // Truncate the file as copytruncate rotation does, once it is mapped.
-    let maps = format!("/proc/{}/maps", child.id());
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while !std::fs::read_to_string(&maps).unwrap_or_default().contains(path_str(&path)) {
-        assert!(std::time::Instant::now() < deadline, "the file was never mapped");
+    while !holds(child.id(), &path) {
+        assert!(std::time::Instant::now() < deadline, "the run never opened the file");
         std::thread::sleep(std::time::Duration::from_millis(1));
     }
     std::fs::OpenOptions::new().write(true).open(&path).unwrap().set_len(0).unwrap();
     let output = child.wait_with_output().unwrap();
+    Truncated { output, path, size, _dir: dir }
+}
+
+#[test]
+fn mapped_file_truncated_during_scan() {
+    let mapped = |pid: u32, path: &Path| {
+        let maps = std::fs::read_to_string(format!("/proc/{pid}/maps")).unwrap_or_default();
+        maps.contains(path_str(path))
+    };
+    let Truncated { output, path, .. } = truncate_during_scan(&[], mapped);
 
     assert_eq!(status(&output), 2);
     let expected = format!(
@@ -628,37 +649,11 @@ fn lines_after_a_cut_line_keep_their_numbers() {
 
 #[test]
 fn read_file_truncated_during_scan() {
-    use std::process::Stdio;
-
-    // Large enough to take a while to read.
-    let dir = open_temp_dir();
-    let line =
-        "2024-03-04 09:00:00.000  INFO 811 --- [exec-1] c.e.rtc.ChannelService : heartbeat ok\n";
-    let path = write_file(dir.path(), "server.log", line.repeat((256 << 20) / line.len()));
-    let size = std::fs::metadata(&path).unwrap().len();
-    let child = crate::util::triage_process()
-        .args(["--format", "json", "--no-mmap", "-j", "1", path_str(&path)])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-
-    // Truncate the file as copytruncate rotation does, once it is open.
-    let fds = format!("/proc/{}/fd", child.id());
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    let is_open = || {
-        std::fs::read_dir(&fds)
-            .into_iter()
-            .flatten()
-            .flatten()
-            .any(|fd| std::fs::read_link(fd.path()).is_ok_and(|target| target == path))
+    let open = |pid: u32, path: &Path| {
+        let fds = std::fs::read_dir(format!("/proc/{pid}/fd")).into_iter().flatten().flatten();
+        fds.into_iter().any(|fd| std::fs::read_link(fd.path()).is_ok_and(|target| target == path))
     };
-    while !is_open() {
-        assert!(std::time::Instant::now() < deadline, "the file was never opened");
-        std::thread::sleep(std::time::Duration::from_millis(1));
-    }
-    std::fs::OpenOptions::new().write(true).open(&path).unwrap().set_len(0).unwrap();
-    let output = child.wait_with_output().unwrap();
+    let Truncated { output, path, size, .. } = truncate_during_scan(&["--no-mmap"], open);
     let report = parse_json(&output);
 
     assert_eq!(status(&output), 2);
