@@ -20,8 +20,8 @@ distinct users and an example location. Code-less findings (lost codes, local va
 errors) appear in their category. A footer lists what was read, skipped or failed.
 
 Exit status: 0 when every input was read and the --fail-on policy passed; 1 when the policy \
-failed; 2 when an input could not be read or an argument is invalid (the report still covers \
-the other inputs). 2 wins over 1.";
+failed; 2 when an input could not be read, a report file could not be written or an argument \
+is invalid (the report still covers the other inputs). 2 wins over 1.";
 
 #[derive(Debug, Parser)]
 #[command(name = "miniapp-triage", version, about = ABOUT, after_help = AFTER_HELP, max_term_width = 100)]

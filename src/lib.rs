@@ -126,15 +126,16 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
     }
     .and_then(|()| stdout.flush());
+    // After standard output, so that one report file that cannot be
+    // written loses neither the printed report nor the other files, and
+    // before its error, so that a failed standard output loses no file.
+    let unwritten = write_reports(&cli, &report, &catalog, lang);
     // A reader that stopped early (`| head`) is not an error, and the exit
     // status still reports the inputs and the policy.
     match written {
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
         result => result.context("cannot write the report to standard output")?,
     }
-    // After standard output, so that one report file that cannot be
-    // written loses neither the printed report nor the other files.
-    let unwritten = write_reports(&cli, &report, &catalog, lang);
     let status = if !report.errors.is_empty() || unwritten > 0 {
         EXIT_ERROR
     } else if report.verdict.failed {
@@ -151,9 +152,12 @@ fn ensure_distinct_report_paths(cli: &Cli) -> anyhow::Result<()> {
     let paths = cli.report.iter().map(|r| &r.path).chain(cli.write_baseline.iter());
     let mut seen = std::collections::HashSet::new();
     for path in paths {
-        if !seen.insert(path) {
+        // `a.json` and `./a.json` name one file.
+        let same = std::path::absolute(path).unwrap_or_else(|_| path.clone());
+        if !seen.insert(same) {
             anyhow::bail!(
-                "two reports would be written to {}; give each --report its own path",
+                "two reports would be written to {}; give each --report and \
+                 --write-baseline its own path",
                 path.display()
             );
         }
@@ -171,6 +175,13 @@ fn ensure_report_directories(cli: &Cli) -> anyhow::Result<()> {
             Some(parent) if !parent.as_os_str().is_empty() => parent,
             _ => std::path::Path::new("."),
         };
+        if directory.is_file() {
+            anyhow::bail!(
+                "{option} {}: {} is a file, not a directory; choose another path",
+                path.display(),
+                directory.display()
+            );
+        }
         if !directory.is_dir() {
             anyhow::bail!(
                 "{option} {}: directory {} not found; create it or choose another path",
@@ -196,8 +207,7 @@ fn write_reports(cli: &Cli, report: &Report, catalog: &Catalog, lang: catalog::L
         let text = export::render(report, catalog, lang, format);
         if let Err(error) = std::fs::write(&path, text) {
             eprintln!(
-                "miniapp-triage: cannot write the {what} to {} ({error}); check that its \
-                 directory exists and is writable",
+                "miniapp-triage: cannot write the {what} to {}: {error}",
                 report::escape_text(&path.display().to_string())
             );
             unwritten += 1;

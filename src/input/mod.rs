@@ -15,6 +15,7 @@ use std::sync::Arc;
 use crate::catalog::Catalog;
 use crate::extract::{LineEncoding, Scanner};
 use crate::progress::Progress;
+use crate::report::labels::group_digits;
 use crate::tally::{InputError, Skipped, Tally};
 pub use chunks::MAX_LINE_BYTES;
 pub use decode::Detected;
@@ -130,7 +131,8 @@ fn walk(
                 // files below that directory are read anyway.
                 if let Some(ancestor) = e.loop_ancestor() {
                     let reason = format!(
-                        "symbolic link back to {}, whose files are read once; not followed",
+                        "symbolic link back to {}, a directory already being walked; not \
+                         followed",
                         ancestor.display()
                     );
                     skipped.push(Skipped { path, reason });
@@ -167,7 +169,8 @@ fn describe_at(path: &Path, error: &io::Error) -> String {
 pub fn describe(error: &io::Error) -> String {
     #[cfg(unix)]
     if error.raw_os_error() == Some(libc::ELOOP) {
-        return "symbolic link loop: the link leads back to itself; fix or remove the link"
+        return "symbolic link loop: following the link leads back to it; fix or remove the \
+                link"
             .to_owned();
     }
     match error.kind() {
@@ -229,6 +232,8 @@ pub fn scan(
     options: ReadOptions,
 ) -> Tally {
     let name: Arc<str> = Arc::from(input.display_name());
+    // A second handle on a regular file, to see its size after the read.
+    let mut probe = None;
     let (raw, size_hint): (Box<dyn Read + Send>, _) = match input {
         Input::Stdin => (Box::new(io::stdin()), None),
         Input::File(path) => match File::open(path) {
@@ -241,6 +246,7 @@ pub fn scan(
                     progress.file_done();
                     return tally;
                 }
+                probe = file.try_clone().ok();
                 (Box::new(file), size)
             }
             Err(e) => {
@@ -254,10 +260,13 @@ pub fn scan(
     let mut tally = scan_reader(raw, &name, catalog, progress, options.binary, size_hint);
     let read_whole = tally.errors.is_empty() && tally.skipped.is_empty();
     if let Some(size) = size_hint.filter(|&size| read_whole && tally.bytes < size) {
+        let now = probe.and_then(|file| file.metadata().ok()).map_or(0, |meta| meta.len());
         let error = format!(
-            "the file shrank from {size} to {} bytes while it was read (log rotation with \
-             copytruncate?); the report covers the bytes read, so scan a copy to see it all",
-            tally.bytes
+            "the file shrank from {} to {} bytes while it was read (log rotation with \
+             copytruncate?); the report covers the {} bytes read, so scan a copy to see it all",
+            group_digits(size),
+            group_digits(now),
+            group_digits(tally.bytes)
         );
         tally.errors.push(InputError { path: name.to_string(), error });
     }

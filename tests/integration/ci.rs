@@ -413,15 +413,23 @@ fn empty_directory_is_an_input_error() {
 
 #[test]
 fn report_paths_must_differ() {
-    let output = triage()
-        .args(["--report", "json=out.x", "--report", "sarif=out.x", "fixtures/app-lines.log"])
-        .output()
-        .unwrap();
-    assert_eq!(status(&output), 2);
-    assert_eq!(
-        stderr_lines(&output),
-        ["miniapp-triage: two reports would be written to out.x; give each --report its own path"]
-    );
+    let clash = |second: &str| {
+        let output = triage()
+            .args(["--report", "json=out.x", "--report", second, "fixtures/app-lines.log"])
+            .output()
+            .unwrap();
+        assert_eq!(status(&output), 2);
+        stderr_lines(&output)
+    };
+    let message = |path: &str| {
+        format!(
+            "miniapp-triage: two reports would be written to {path}; give each --report and \
+             --write-baseline its own path"
+        )
+    };
+    assert_eq!(clash("sarif=out.x"), [message("out.x")]);
+    // Two spellings of one file clash too.
+    assert_eq!(clash("sarif=./out.x"), [message("./out.x")]);
 }
 
 /// A log whose reason carries markup, a newline and a pipe.
@@ -564,7 +572,7 @@ fn unwritable_report_keeps_the_others() {
     let stderr = stderr_lines(&output);
     assert_eq!(stderr.len(), 2, "{stderr:?}");
     let prefix = |what: &str, path: &Path| {
-        format!("miniapp-triage: cannot write the {what} to {} (", path.display())
+        format!("miniapp-triage: cannot write the {what} to {}: ", path.display())
     };
     assert!(stderr[0].starts_with(&prefix("sarif report", &taken)), "{stderr:?}");
     assert!(stderr[1].starts_with(&prefix("baseline", &taken_too)), "{stderr:?}");
@@ -582,4 +590,40 @@ fn verdict_counts_have_thousands_separators() {
     assert_eq!(report["verdict"]["summary"], "failed: 1,500 rejoin events above the allowed 1,200");
     let (_, report) = json_report(&[path_str(&many)]);
     assert_eq!(report["verdict"]["summary"], "failed: 1,500 events outside none (rejoin 1,500)");
+}
+
+#[test]
+fn failed_standard_output_keeps_report_files() {
+    let dir = open_temp_dir();
+    let markdown = dir.path().join("report.md");
+    let full = std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
+    let output = crate::util::triage_process()
+        .arg("--report")
+        .arg(format!("markdown={}", markdown.display()))
+        .arg("fixtures/app-lines.log")
+        .stdout(full)
+        .output()
+        .unwrap();
+    assert_eq!(status(&output), 2);
+    let stderr = stderr_lines(&output);
+    assert!(stderr[0].starts_with("miniapp-triage: cannot write the report to standard output"));
+    assert!(std::fs::read_to_string(&markdown).unwrap().contains("agora"));
+}
+
+#[test]
+fn report_under_a_file_is_rejected_before_the_scan() {
+    let dir = open_temp_dir();
+    let file = write_file(dir.path(), "notes.txt", "x");
+    let output = triage()
+        .arg("--report")
+        .arg(format!("json={}/x.json", file.display()))
+        .arg("fixtures/app-lines.log")
+        .output()
+        .unwrap();
+    assert_eq!(status(&output), 2);
+    let expected = format!(
+        "miniapp-triage: --report {0}/x.json: {0} is a file, not a directory; choose another path",
+        file.display()
+    );
+    assert_eq!(stderr_lines(&output), [expected]);
 }

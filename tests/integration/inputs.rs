@@ -434,9 +434,9 @@ fn links_that_lead_nowhere_are_skipped_in_a_tree() {
     assert_eq!(report["total_events"], 1);
     assert_eq!(report["errors"], json!([]));
     let broken = "broken symbolic link: its target does not exist; fix or remove the link";
-    let itself = "symbolic link loop: the link leads back to itself; fix or remove the link";
+    let itself = "symbolic link loop: following the link leads back to it; fix or remove the link";
     let back = format!(
-        "symbolic link back to {}, whose files are read once; not followed",
+        "symbolic link back to {}, a directory already being walked; not followed",
         logs.display()
     );
     assert_eq!(
@@ -469,8 +469,8 @@ fn named_links_that_lead_nowhere_are_errors() {
                 broken.display()
             ),
             format!(
-                "miniapp-triage: {}: symbolic link loop: the link leads back to itself; fix or \
-                 remove the link",
+                "miniapp-triage: {}: symbolic link loop: following the link leads back to it; \
+                 fix or remove the link",
                 itself.display()
             ),
         ]
@@ -659,9 +659,22 @@ fn read_file_truncated_during_scan() {
     assert_eq!(status(&output), 2);
     let read = report["scanned"]["bytes"].as_u64().unwrap();
     assert!(read < size, "read {read} of {size} bytes");
+    let digits = |n: u64| {
+        let text = n.to_string();
+        let mut out = String::new();
+        for (i, c) in text.chars().enumerate() {
+            if i > 0 && (text.len() - i).is_multiple_of(3) {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        out
+    };
     let expected = format!(
-        "the file shrank from {size} to {read} bytes while it was read (log rotation with \
-         copytruncate?); the report covers the bytes read, so scan a copy to see it all"
+        "the file shrank from {} to 0 bytes while it was read (log rotation with \
+         copytruncate?); the report covers the {} bytes read, so scan a copy to see it all",
+        digits(size),
+        digits(read)
     );
     assert_eq!(
         report["errors"],
