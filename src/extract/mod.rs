@@ -129,8 +129,7 @@ pub enum LineEncoding {
 
 impl LineEncoding {
     /// Decodes a line, replacing invalid bytes. Valid UTF-8, the usual
-    /// case, is checked by the standard library's fast validator and
-    /// borrowed.
+    /// case, is borrowed.
     fn decode(self, bytes: &[u8]) -> std::borrow::Cow<'_, str> {
         match self {
             // A vector check: candidate lines are often Chinese, on which
@@ -182,7 +181,7 @@ impl RecentLine {
 struct Recent<'a> {
     before: &'a [u8],
     encoding: LineEncoding,
-    kept: &'a VecDeque<RecentLine>,
+    earlier: &'a VecDeque<RecentLine>,
     /// Times found in lines of the current chunk, by line start.
     times: &'a RefCell<Vec<(usize, Option<Stamp>)>>,
 }
@@ -199,7 +198,7 @@ impl Recent<'_> {
                 return stamp;
             }
         }
-        self.kept.iter().rev().take(RECENT_LINES - seen).find_map(|line| line.time().clone())
+        self.earlier.iter().rev().take(RECENT_LINES - seen).find_map(|line| line.time().clone())
     }
 
     /// Returns the time in `before[start..end]`, looked for once per line:
@@ -222,7 +221,7 @@ impl Recent<'_> {
     fn newest_text(&self) -> String {
         match lines_backward(self.before).next() {
             Some((start, end)) => self.encoding.decode(&self.before[start..end]).into_owned(),
-            None => self.kept.back().map_or_else(String::new, |line| line.text().into_owned()),
+            None => self.earlier.back().map_or_else(String::new, |line| line.text().into_owned()),
         }
     }
 }
@@ -397,7 +396,7 @@ impl<'c> Scanner<'c> {
         }
         // The lines of the chunk are kept only now: until here, look-back
         // reads them in place.
-        self.remember_before(chunk, 0, chunk.len());
+        self.remember_last_lines(chunk);
         self.chunk_times.get_mut().clear();
         number - first_line
     }
@@ -441,7 +440,7 @@ impl<'c> Scanner<'c> {
     /// see [`Scanner::take_over`].
     pub fn after(catalog: &'c Catalog, encoding: LineEncoding, before: &[u8]) -> Scanner<'c> {
         let mut scanner = Scanner::new(catalog).with_encoding(encoding);
-        scanner.remember_before(before, 0, before.len());
+        scanner.remember_last_lines(before);
         scanner
     }
 
@@ -514,24 +513,23 @@ impl<'c> Scanner<'c> {
         self.open.is_none() && !self.block.active && self.previous.is_none()
     }
 
-    /// Keeps the last lines of `chunk[from..to]` for time look-back.
-    fn remember_before(&mut self, chunk: &[u8], from: usize, to: usize) {
+    /// Keeps the last lines of `text` for time look-back.
+    fn remember_last_lines(&mut self, text: &[u8]) {
         let mut lines = [(0, 0); RECENT_LINES];
         let mut count = 0;
-        for line in lines_backward(&chunk[from..to]).take(RECENT_LINES) {
+        for line in lines_backward(text).take(RECENT_LINES) {
             lines[count] = line;
             count += 1;
         }
         for &(start, end) in lines[..count].iter().rev() {
-            let line = &chunk[from + start..from + end];
-            self.remember(line, self.encoding);
+            self.remember(&text[start..end], self.encoding);
         }
     }
 
     /// Returns the lines for time look-back of a line after `before`, text
     /// of the chunk being scanned.
     fn recent<'a>(&'a self, before: &'a [u8]) -> Recent<'a> {
-        Recent { before, encoding: self.encoding, kept: &self.recent, times: &self.chunk_times }
+        Recent { before, encoding: self.encoding, earlier: &self.recent, times: &self.chunk_times }
     }
 
     /// Records the offsets of zoned times and gives local times the last
