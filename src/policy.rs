@@ -172,18 +172,18 @@ impl FailOn {
 }
 
 /// Writes counts as `3 rejoin events`, `2 findings` or `3 events and 2
-/// findings`, with `what` (such as `rejoin `) before the first noun. No
+/// findings`, with `label` (such as `rejoin `) before the first noun. No
 /// count at all reads as events.
-fn counted(what: &str, events: u64, findings: u64) -> String {
+fn counted(label: &str, events: u64, findings: u64) -> String {
     let noun = |n: u64, one: &str, many: &str| {
-        format!("{} {what}{}", group_digits(n), if n == 1 { one } else { many })
+        format!("{} {label}{}", group_digits(n), if n == 1 { one } else { many })
     };
     match (events, findings) {
         (_, 0) => noun(events, "event", "events"),
         (0, _) => noun(findings, "finding", "findings"),
         _ => {
             let noun = if findings == 1 { "finding" } else { "findings" };
-            format!("{} and {} {noun}", counted(what, events, 0), group_digits(findings))
+            format!("{} and {} {noun}", counted(label, events, 0), group_digits(findings))
         }
     }
 }

@@ -23,8 +23,8 @@ use crate::progress::Progress;
 use crate::tally::Tally;
 
 /// Files smaller than this are read instead. From about this size on, a
-/// mapping costs less than copying the file into a buffer; below it, the
-/// calls that map and unmap a file weigh more.
+/// mapping costs less than copying the file into a buffer. Below it, the
+/// calls that map and unmap a file cost more.
 pub const MIN_MAP_BYTES: u64 = 256 << 10;
 
 /// Bytes in a segment, the unit of work of one thread (extended to the end
@@ -251,7 +251,7 @@ struct Queue<'c> {
 
 /// A scan of one text by several threads. Each thread cuts the next
 /// segment, scans it, and then merges whatever segments are ready in order,
-/// unless another thread is merging; so no thread waits for the others
+/// unless another thread is merging. So no thread waits for the others
 /// unless it runs too far ahead of the merge.
 struct Pipeline<'c, 'a> {
     pages: &'a dyn Pages,
@@ -514,7 +514,7 @@ mod tests {
     }
 
     #[test]
-    fn segment_after_event_is_kept_unless_it_may_expand_it() {
+    fn segment_after_event_kept_unless_property() {
         // One-byte segments end at every line end.
         let text =
             "meeting.js? [sm]:52 client.on error {code: 905, reason: \"connect websocket failed\"}

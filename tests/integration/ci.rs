@@ -529,42 +529,22 @@ fn sarif_lists_unreadable_inputs() {
 }
 
 #[test]
-fn report_in_missing_directory_is_rejected_before_the_scan() {
-    let dir = open_temp_dir();
-    let missing = dir.path().join("missing").join("x.sarif");
-    let output = triage()
-        .arg("--report")
-        .arg(format!("sarif={}", missing.display()))
-        .arg("fixtures/app-lines.log")
-        .output()
-        .unwrap();
-    assert_eq!(status(&output), 2);
-    let expected = format!(
-        "miniapp-triage: --report {}: directory {} not found; create it or choose another path",
-        missing.display(),
-        dir.path().join("missing").display()
-    );
-    assert_eq!(stderr_lines(&output), [expected]);
-    assert_eq!(output.stdout, b"");
-}
-
-#[test]
 fn unwritable_report_keeps_the_others() {
     // A report path that is a directory cannot be written; standard output
     // and the other report files still are.
     let dir = open_temp_dir();
-    let taken = dir.path().join("taken");
-    let taken_too = dir.path().join("taken too");
-    std::fs::create_dir(&taken).unwrap();
-    std::fs::create_dir(&taken_too).unwrap();
+    let sarif_dir = dir.path().join("sarif dir");
+    let baseline_dir = dir.path().join("baseline dir");
+    std::fs::create_dir(&sarif_dir).unwrap();
+    std::fs::create_dir(&baseline_dir).unwrap();
     let json = dir.path().join("report.json");
     let output = triage()
         .arg("--report")
-        .arg(format!("sarif={}", taken.display()))
+        .arg(format!("sarif={}", sarif_dir.display()))
         .arg("--report")
         .arg(format!("json={}", json.display()))
         .arg("--write-baseline")
-        .arg(&taken_too)
+        .arg(&baseline_dir)
         .args(["--format", "json", "fixtures/app-lines.log"])
         .output()
         .unwrap();
@@ -574,8 +554,8 @@ fn unwritable_report_keeps_the_others() {
     let prefix = |what: &str, path: &Path| {
         format!("miniapp-triage: cannot write the {what} to {}: ", path.display())
     };
-    assert!(stderr[0].starts_with(&prefix("sarif report", &taken)), "{stderr:?}");
-    assert!(stderr[1].starts_with(&prefix("baseline", &taken_too)), "{stderr:?}");
+    assert!(stderr[0].starts_with(&prefix("sarif report", &sarif_dir)), "{stderr:?}");
+    assert!(stderr[1].starts_with(&prefix("baseline", &baseline_dir)), "{stderr:?}");
     let printed = parse_json(&output);
     let written: Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
     assert_eq!(written, printed);
@@ -611,19 +591,30 @@ fn failed_standard_output_keeps_report_files() {
 }
 
 #[test]
-fn report_under_a_file_is_rejected_before_the_scan() {
+fn report_directory_checked_before_scan() {
     let dir = open_temp_dir();
     let file = write_file(dir.path(), "notes.txt", "x");
-    let output = triage()
-        .arg("--report")
-        .arg(format!("json={}/x.json", file.display()))
-        .arg("fixtures/app-lines.log")
-        .output()
-        .unwrap();
-    assert_eq!(status(&output), 2);
-    let expected = format!(
-        "miniapp-triage: --report {0}/x.json: {0} is a file, not a directory; choose another path",
-        file.display()
-    );
-    assert_eq!(stderr_lines(&output), [expected]);
+    let missing = dir.path().join("missing");
+    let cases = [
+        (
+            missing.join("x.sarif"),
+            format!("directory {} not found; create it or choose another path", missing.display()),
+        ),
+        (
+            file.join("x.sarif"),
+            format!("{} is a file, not a directory; choose another path", file.display()),
+        ),
+    ];
+    for (path, reason) in cases {
+        let output = triage()
+            .arg("--report")
+            .arg(format!("sarif={}", path.display()))
+            .arg("fixtures/app-lines.log")
+            .output()
+            .unwrap();
+        assert_eq!(status(&output), 2, "{}", path.display());
+        let expected = format!("miniapp-triage: --report {}: {reason}", path.display());
+        assert_eq!(stderr_lines(&output), [expected]);
+        assert_eq!(output.stdout, b"", "{}", path.display());
+    }
 }

@@ -415,7 +415,7 @@ fn mapped_file_gives_read_json() {
 }
 
 #[test]
-fn directory_of_mapped_and_read_files_gives_read_json() {
+fn mixed_directory_gives_read_json() {
     // Files below and above the size from which files are memory-mapped
     // (256 KiB), scanned at once on two threads.
     let dir = open_temp_dir();

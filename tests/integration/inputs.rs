@@ -566,8 +566,8 @@ struct Truncated {
 }
 
 /// Runs the binary with `args` and a large log as the last argument, and
-/// truncates the log once `holds` says the run has it (reading the
-/// process's `/proc` entries by process id).
+/// truncates the log once `holds` returns true for the run's process id
+/// and the log's path, which it checks in `/proc`.
 fn truncate_during_scan(args: &[&str], holds: impl Fn(u32, &Path) -> bool) -> Truncated {
     use std::process::Stdio;
 
